@@ -1,0 +1,58 @@
+//! The composition root: `AppState` and the route table. Main and the tests both build
+//! the app here, so what is tested is what runs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use poem::{Endpoint, EndpointExt, Route};
+
+use crate::api::{self, middleware, rate_limit};
+use crate::config::Config;
+use crate::service::auth::Authenticator;
+use crate::store::Db;
+
+/// Shared state every handler reaches through `Data<&AppState>`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub auth: Arc<Authenticator>,
+    pub config: Arc<Config>,
+    pub limiter: Option<Arc<rate_limit::Limiter>>,
+    scheduler_running: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        Self {
+            auth: Arc::new(Authenticator::new(db.clone())),
+            limiter: rate_limit::Limiter::new(config.rate_limit_rpm, config.rate_limit_burst),
+            config: Arc::new(config),
+            db,
+            scheduler_running: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn scheduler_running(&self) -> bool {
+        self.scheduler_running.load(Ordering::Relaxed)
+    }
+
+    pub fn set_scheduler_running(&self, running: bool) {
+        self.scheduler_running.store(running, Ordering::Relaxed);
+    }
+}
+
+/// Builds the whole HTTP application.
+pub fn build(state: AppState) -> impl Endpoint {
+    let service = api::service(state.config.public_url.as_deref());
+    let docs = service.swagger_ui();
+    let spec = service.spec_endpoint();
+    Route::new()
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", service)
+        .around(rate_limit::limit_requests)
+        .around(middleware::limit_body)
+        .around(middleware::envelope_errors)
+        .around(middleware::log_requests)
+        .data(state)
+}

@@ -1,0 +1,61 @@
+//! Runtime configuration, built once from flags and environment variables (see `main.rs`)
+//! and validated at start. Secrets are redacted from `Debug`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything `serve` needs.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory holding `breadbox.db` and the encryption key file.
+    pub data_dir: PathBuf,
+    /// Base URL people reach the server at (hosted-link URLs); else taken from the request.
+    pub public_url: Option<String>,
+    /// Requests per minute per key / client IP; 0 disables rate limiting.
+    pub rate_limit_rpm: u32,
+    /// Bucket size (burst) for rate limiting.
+    pub rate_limit_burst: u32,
+    /// Enables the built-in demo bank.
+    pub demo: bool,
+    /// How often the scheduler syncs each connection.
+    pub sync_interval: Duration,
+    /// Whether the background scheduler runs.
+    pub scheduler: bool,
+    /// How long in-flight requests may take to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Defaults for a data directory (what `serve` uses without flags).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            public_url: None,
+            rate_limit_rpm: 6000,
+            rate_limit_burst: 500,
+            demo: false,
+            sync_interval: Duration::from_secs(12 * 3600),
+            scheduler: true,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
+            .field("rate_limit_rpm", &self.rate_limit_rpm)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("demo", &self.demo)
+            .field("sync_interval", &self.sync_interval)
+            .field("scheduler", &self.scheduler)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,96 @@
+//! Breadbox: a self-hosted personal-finance data server over one SQLite file.
+//! `run` is the seam `main` and the integration tests share.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod service;
+pub mod store;
+pub mod time;
+
+use std::future::Future;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::{Acceptor, TcpAcceptor};
+
+pub use app::AppState;
+pub use config::Config;
+pub use error::{Error, Result};
+use store::Db;
+
+/// Opens the database in `config.data_dir` and builds the state.
+pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::open_in(&config.data_dir)?;
+    Ok(AppState::new(db, config))
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish (up to `shutdown_grace`) and flushes what is buffered in memory.
+pub async fn run(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "breadbox listening");
+    let background = spawn_background(&state);
+    let grace = state.config.shutdown_grace;
+    let app = app::build(state.clone());
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app, shutdown, Some(grace))
+        .await?;
+    background.abort();
+    if let Err(e) = state.auth.flush_last_used().await {
+        tracing::warn!(error = %e, "could not record last_used_at at shutdown");
+    }
+    tracing::info!("breadbox stopped");
+    Ok(())
+}
+
+/// Periodic housekeeping: flush `last_used_at`, shrink rate-limit buckets.
+fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.auth.flush_last_used().await {
+                tracing::warn!(error = %e, "could not record last_used_at");
+            }
+            if let Some(l) = &state.limiter {
+                l.shrink();
+            }
+        }
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,145 @@
+//! The `breadbox` binary: parses the command line, sets up logging, then hands over to
+//! the library (`breadbox::run`) or a one-shot CLI command.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod cli;
+
+/// Self-hosted personal-finance data server: one binary, one SQLite file.
+#[derive(Parser)]
+#[command(name = "breadbox", version, about, long_about = None)]
+struct Cli {
+    /// Directory holding breadbox.db (created on first start, mode 0600).
+    #[arg(
+        long,
+        global = true,
+        env = "BREADBOX_DATA_DIR",
+        default_value = "./data"
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API server.
+    Serve(ServeArgs),
+    /// Manage API keys offline (mint the first key here).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage household members.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Print the OpenAPI document (JSON) on stdout.
+    Openapi,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BREADBOX_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public base URL (for hosted-link URLs); default: taken from each request.
+    #[arg(long, env = "BREADBOX_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Requests per minute per API key (per client IP before auth); 0 disables limiting.
+    #[arg(long, env = "BREADBOX_RATE_LIMIT_RPM", default_value_t = 6000)]
+    rate_limit_rpm: u32,
+    /// Largest burst of requests allowed at once.
+    #[arg(long, env = "BREADBOX_RATE_LIMIT_BURST", default_value_t = 500)]
+    rate_limit_burst: u32,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Mint a key and print only the key on stdout (KEY=$(breadbox keys create --name admin)).
+    Create {
+        /// A label for people.
+        #[arg(long)]
+        name: String,
+        /// full_access (default) or read_only.
+        #[arg(long, default_value = "full_access", value_parser = ["full_access", "read_only"])]
+        scope: String,
+    },
+    /// List keys (never the secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id (UUID), as shown by `keys list`.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a household member and print the new user's id.
+    Add {
+        /// Display name.
+        name: String,
+        /// Optional email (unique).
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Serve(args) => serve(cli.data_dir, args),
+        Command::Keys(cmd) => keys(&cli.data_dir, cmd),
+        Command::Users(UsersCommand::Add { name, email }) => {
+            cli::users_add(&cli.data_dir, &name, email.as_deref())
+        }
+        Command::Openapi => {
+            println!("{}", breadbox::api::service(None).spec());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keys(data_dir: &std::path::Path, cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::Create { name, scope } => cli::keys_create(data_dir, &name, &scope),
+        KeysCommand::List => cli::keys_list(data_dir),
+        KeysCommand::Revoke { id } => cli::keys_revoke(data_dir, &id),
+    }
+}
+
+fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = breadbox::Config::new(data_dir);
+    config.listen = args.listen;
+    config.public_url = args.public_url.map(|u| u.trim_end_matches('/').to_owned());
+    config.rate_limit_rpm = args.rate_limit_rpm;
+    config.rate_limit_burst = args.rate_limit_burst;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let state = breadbox::prepare(config.clone())?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        breadbox::run(state, listener, breadbox::shutdown_signal()).await
+    })
+}
+
+/// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

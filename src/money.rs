@@ -1,0 +1,113 @@
+//! Exact money: amounts are `i64` counts of the currency's minor unit (cents for USD).
+//! Never floating point; parsing and formatting go through decimal strings.
+
+use std::fmt::Write as _;
+
+/// Number of minor digits ISO 4217 gives a currency (2 unless listed).
+pub fn minor_digits(iso_currency_code: &str) -> u32 {
+    match iso_currency_code.to_ascii_uppercase().as_str() {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// Why a decimal string is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("not a number")]
+    NotANumber,
+    #[error("more than {0} decimal places")]
+    TooPrecise(u32),
+    #[error("amount out of range")]
+    OutOfRange,
+}
+
+/// Parses a plain decimal (`-12.5`, `+3`, `.75`) into minor units with `digits` decimals.
+/// Trailing zeros beyond `digits` are accepted (`1.500` as 150 cents); other extra digits are not.
+pub fn parse_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
+    let text = text.trim();
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
+    {
+        return Err(AmountError::NotANumber);
+    }
+    let digits_usize = digits as usize;
+    let (kept, extra) = frac_part.split_at(frac_part.len().min(digits_usize));
+    if extra.bytes().any(|b| b != b'0') {
+        return Err(AmountError::TooPrecise(digits));
+    }
+    let mut joined = String::with_capacity(int_part.len() + digits_usize);
+    joined.push_str(if int_part.is_empty() { "0" } else { int_part });
+    joined.push_str(kept);
+    for _ in kept.len()..digits_usize {
+        joined.push('0');
+    }
+    let magnitude: i64 = joined.parse().map_err(|_| AmountError::OutOfRange)?;
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// Formats minor units as a decimal string with exactly `digits` decimals (`-2500.00`).
+pub fn format_minor(minor: i64, digits: u32) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let magnitude = minor.unsigned_abs();
+    if digits == 0 {
+        return format!("{sign}{magnitude}");
+    }
+    let scale = 10u64.pow(digits);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{sign}{}.{:0width$}",
+        magnitude / scale,
+        magnitude % scale,
+        width = digits as usize
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats_round_trip() {
+        assert_eq!(parse_minor("-2500", 2), Ok(-250_000));
+        assert_eq!(parse_minor("4.5", 2), Ok(450));
+        assert_eq!(parse_minor(".75", 2), Ok(75));
+        assert_eq!(parse_minor("+1.500", 2), Ok(150));
+        assert_eq!(format_minor(-250_000, 2), "-2500.00");
+        assert_eq!(format_minor(450, 2), "4.50");
+        assert_eq!(format_minor(-5, 2), "-0.05");
+        assert_eq!(format_minor(1234, 0), "1234");
+        assert_eq!(format_minor(1234, 3), "1.234");
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_exact_amount() {
+        assert_eq!(parse_minor("1.234", 2), Err(AmountError::TooPrecise(2)));
+        assert_eq!(parse_minor("abc", 2), Err(AmountError::NotANumber));
+        assert_eq!(parse_minor("", 2), Err(AmountError::NotANumber));
+        assert_eq!(parse_minor("1e5", 2), Err(AmountError::NotANumber));
+        assert_eq!(
+            parse_minor("99999999999999999999", 2),
+            Err(AmountError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn currency_minor_digits_follow_iso_4217() {
+        assert_eq!(minor_digits("USD"), 2);
+        assert_eq!(minor_digits("jpy"), 0);
+        assert_eq!(minor_digits("KWD"), 3);
+    }
+}

@@ -1,0 +1,207 @@
+//! API-key authentication (SPEC §1.3): prefix lookup first, at most two argon2 verifies at
+//! a time on blocking threads, then a memory cache keyed by SHA-256 of the presented key.
+//! `last_used_at` is gathered in memory and flushed in batches, off the request path.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::crypto::{self, KEY_PREFIX_LEN};
+use crate::error::{Error, Result};
+use crate::store::{Db, api_keys};
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    ReadOnly,
+    FullAccess,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read_only" => Some(Self::ReadOnly),
+            "full_access" => Some(Self::FullAccess),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "read_only",
+            Self::FullAccess => "full_access",
+        }
+    }
+}
+
+/// The key a request was authenticated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthedKey {
+    pub id: Uuid,
+    pub scope: Scope,
+}
+
+/// Why a presented key was refused.
+#[derive(Debug)]
+pub enum AuthFailure {
+    Invalid,
+    Revoked,
+    Unavailable(Error),
+}
+
+impl From<Error> for AuthFailure {
+    fn from(e: Error) -> Self {
+        Self::Unavailable(e)
+    }
+}
+
+struct CachedKey {
+    key: AuthedKey,
+    checked_at: Instant,
+}
+
+/// Cached entries are re-read from the database (no argon2) after this long, so a key
+/// revoked by another process (the CLI) stops working within it. API revocation is instant.
+const REVALIDATE_AFTER: Duration = Duration::from_secs(2);
+/// Upper bound on cached keys; only verified, unrevoked keys are ever cached.
+const CACHE_CAP: usize = 10_000;
+
+/// Verifies API keys and remembers the verified ones.
+pub struct Authenticator {
+    db: Db,
+    cache: Mutex<HashMap<[u8; 32], CachedKey>>,
+    argon: Semaphore,
+    last_used: Mutex<HashMap<Uuid, i64>>,
+}
+
+impl Authenticator {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            cache: Mutex::new(HashMap::new()),
+            argon: Semaphore::new(2),
+            last_used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Authenticates a presented key.
+    pub async fn authenticate(&self, presented: &str) -> Result<AuthedKey, AuthFailure> {
+        if !crypto::is_well_formed_key(presented) {
+            return Err(AuthFailure::Invalid);
+        }
+        let digest = crypto::sha256(presented.as_bytes());
+        let key = match self.cached(&digest) {
+            Some((key, fresh)) if fresh => key,
+            Some((key, _)) => self.revalidate(digest, key).await?,
+            None => self.verify(presented, digest).await?,
+        };
+        self.mark_used(key.id);
+        Ok(key)
+    }
+
+    /// The cached key for a presented key, without any I/O (used by the rate limiter).
+    pub fn peek(&self, presented: &str) -> Option<AuthedKey> {
+        let digest = crypto::sha256(presented.as_bytes());
+        self.cached(&digest).map(|(k, _)| k)
+    }
+
+    /// Drops every cached entry of a revoked key.
+    pub fn forget(&self, id: Uuid) {
+        lock(&self.cache).retain(|_, c| c.key.id != id);
+    }
+
+    /// The newest in-memory `last_used_at` not yet flushed, if any.
+    pub fn pending_last_used(&self, id: Uuid) -> Option<i64> {
+        lock(&self.last_used).get(&id).copied()
+    }
+
+    /// Writes gathered `last_used_at` values to the database in one transaction.
+    pub async fn flush_last_used(&self) -> Result<()> {
+        let updates: Vec<(Uuid, i64)> = lock(&self.last_used).drain().collect();
+        if updates.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .write(move |tx| api_keys::touch_last_used(tx, &updates))
+            .await
+    }
+
+    fn cached(&self, digest: &[u8; 32]) -> Option<(AuthedKey, bool)> {
+        lock(&self.cache)
+            .get(digest)
+            .map(|c| (c.key, c.checked_at.elapsed() < REVALIDATE_AFTER))
+    }
+
+    async fn revalidate(&self, digest: [u8; 32], key: AuthedKey) -> Result<AuthedKey, AuthFailure> {
+        let row = self.db.read(move |c| api_keys::get(c, key.id)).await?;
+        match row {
+            Some(r) if r.revoked_at.is_none() => {
+                self.remember(digest, key);
+                Ok(key)
+            }
+            Some(_) => {
+                self.forget(key.id);
+                Err(AuthFailure::Revoked)
+            }
+            None => {
+                self.forget(key.id);
+                Err(AuthFailure::Invalid)
+            }
+        }
+    }
+
+    async fn verify(&self, presented: &str, digest: [u8; 32]) -> Result<AuthedKey, AuthFailure> {
+        let prefix = presented[..KEY_PREFIX_LEN].to_owned();
+        let rows = self
+            .db
+            .read(move |c| api_keys::by_prefix(c, &prefix))
+            .await?;
+        for row in rows {
+            if !self.argon_verify(presented, row.key_hash.clone()).await? {
+                continue;
+            }
+            if row.revoked_at.is_some() {
+                return Err(AuthFailure::Revoked);
+            }
+            let scope =
+                Scope::parse(&row.scope).ok_or_else(|| Error::internal("bad scope in database"))?;
+            let key = AuthedKey { id: row.id, scope };
+            self.remember(digest, key);
+            return Ok(key);
+        }
+        Err(AuthFailure::Invalid)
+    }
+
+    async fn argon_verify(&self, presented: &str, hash: String) -> Result<bool> {
+        // The semaphore bounds argon2's CPU and 19 MiB-per-verify memory under floods.
+        let _permit = self.argon.acquire().await.map_err(Error::internal)?;
+        let presented = presented.to_owned();
+        Ok(tokio::task::spawn_blocking(move || crypto::verify_secret(&presented, &hash)).await?)
+    }
+
+    fn remember(&self, digest: [u8; 32], key: AuthedKey) {
+        let mut cache = lock(&self.cache);
+        if cache.len() >= CACHE_CAP && !cache.contains_key(&digest) {
+            cache.clear();
+        }
+        cache.insert(
+            digest,
+            CachedKey {
+                key,
+                checked_at: Instant::now(),
+            },
+        );
+    }
+
+    fn mark_used(&self, id: Uuid) {
+        lock(&self.last_used).insert(id, crate::time::now());
+    }
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,5 @@
+//! Use-cases: the rules and multi-step writes behind the HTTP API and the CLI.
+
+pub mod api_keys;
+pub mod auth;
+pub mod users;

@@ -1,0 +1,93 @@
+//! Schema versioning: `schema.sql` builds a fresh database; `PRAGMA user_version`
+//! records the version; each later change is a small upgrade step in `UPGRADES`.
+
+use rusqlite::Connection;
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The whole current schema, applied to an empty database.
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// Upgrade steps: `(version reached, SQL)`, in order. Empty until the first change after 1.
+const UPGRADES: &[(i64, &str)] = &[];
+
+/// Why the schema could not be brought to [`SCHEMA_VERSION`].
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(
+        "the database has schema version {found}, newer than this breadbox understands \
+         ({SCHEMA_VERSION}); run a newer breadbox or restore a backup"
+    )]
+    TooNew { found: i64 },
+    #[error("schema migration failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Creates or upgrades the schema in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(MigrateError::TooNew { found });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    if found == 0 {
+        tx.execute_batch(SCHEMA)?;
+    } else {
+        for (version, sql) in UPGRADES.iter().filter(|(v, _)| *v > found) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, ifnull(sql, '') FROM sqlite_master ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn fresh_database_gets_the_current_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        assert!(schema_of(&conn).iter().any(|(n, _)| n == "users"));
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let before = schema_of(&conn);
+        migrate(&mut conn).unwrap();
+        assert_eq!(before, schema_of(&conn));
+    }
+
+    #[test]
+    fn newer_database_is_refused_with_a_clear_message() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, MigrateError::TooNew { .. }));
+        assert!(err.to_string().contains("newer than this breadbox"));
+    }
+}

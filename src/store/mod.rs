@@ -1,0 +1,241 @@
+//! The one place that opens the database: a read pool plus a single writer over one
+//! SQLite file, with every query run on the blocking thread pool, never the async threads.
+
+pub mod api_keys;
+pub mod migrations;
+pub mod page;
+pub mod users;
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub use page::Page;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "breadbox.db";
+
+/// Handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    readers: Pool<SqliteConnectionManager>,
+    writer: Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+/// Why the database could not be opened at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create database file {path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Migrate(#[from] migrations::MigrateError),
+    #[error("cannot build connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+}
+
+const CONNECTION_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     PRAGMA synchronous = NORMAL;";
+
+impl Db {
+    /// Opens (creating if needed, mode 0600) `DIR/breadbox.db` and migrates it.
+    pub fn open_in(data_dir: &Path) -> Result<Self, OpenError> {
+        create_data_dir(data_dir)?;
+        Self::open(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens the database file at `path`, creating and migrating it as needed.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        create_private_file(path)?;
+        let sqlite_err = |source| OpenError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(sqlite_err)?;
+        conn.execute_batch(CONNECTION_PRAGMAS).map_err(sqlite_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite_err)?;
+        migrations::migrate(&mut conn)?;
+        drop(conn);
+        let readers = pool(path, true, reader_count())?;
+        let writer = pool(path, false, 1)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                readers,
+                writer,
+                path: path.to_owned(),
+            }),
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a reader connection on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f)).await?
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool.
+    /// The transaction commits only if `f` returns `Ok`.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await?
+    }
+
+    /// Synchronous form of [`Db::read`] for the CLI and blocking contexts.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.inner.readers.get()?;
+        f(&conn)
+    }
+
+    /// Synchronous form of [`Db::write`] for the CLI and blocking contexts.
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.inner.writer.get()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Checks that the file can be opened and queried right now, with a fresh connection,
+    /// so a deleted, replaced or unreadable file is noticed even while pooled
+    /// connections still hold the old one open.
+    pub async fn ping(&self) -> Result<()> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags).map_err(Error::unavailable)?;
+            conn.busy_timeout(Duration::from_secs(2))
+                .map_err(Error::unavailable)?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(Error::unavailable)?;
+            Ok(())
+        })
+        .await?
+    }
+}
+
+/// The message of a UNIQUE constraint failure (`UNIQUE constraint failed: users.email`).
+pub(crate) fn unique_violation(err: &rusqlite::Error) -> Option<&str> {
+    match err {
+        rusqlite::Error::SqliteFailure(e, Some(msg))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            Some(msg)
+        }
+        _ => None,
+    }
+}
+
+/// Runs an insert with a fresh short id, retrying when that id is already taken.
+pub(crate) fn with_short_id<T>(
+    mut insert: impl FnMut(String) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let mut attempts = 0;
+    loop {
+        match insert(crate::crypto::short_id()) {
+            Err(e)
+                if attempts < 8
+                    && unique_violation(&e).is_some_and(|m| m.ends_with(".short_id")) =>
+            {
+                attempts += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn reader_count() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(2, |n| u32::try_from(n.get()).unwrap_or(2))
+        .clamp(2, 8)
+}
+
+fn pool(
+    path: &Path,
+    read_only: bool,
+    size: u32,
+) -> Result<Pool<SqliteConnectionManager>, r2d2::Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let manager = SqliteConnectionManager::file(path)
+        .with_flags(flags)
+        .with_init(move |c| {
+            c.execute_batch(CONNECTION_PRAGMAS)?;
+            if read_only {
+                c.pragma_update(None, "query_only", true)?;
+            }
+            Ok(())
+        });
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+}
+
+fn create_data_dir(dir: &Path) -> Result<(), OpenError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let err = |source| OpenError::DataDir {
+        path: dir.to_owned(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(err)?;
+    // The directory holds the database and the encryption key file: owner only.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(err)
+}
+
+fn create_private_file(path: &Path) -> Result<(), OpenError> {
+    let err = |source| OpenError::File {
+        path: path.to_owned(),
+        source,
+    };
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(err)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(err)
+}
