@@ -28,3 +28,126 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_prefix ON api_keys (key_prefix);
 -- api_keys.list orders newest first by (created_at, id).
 CREATE INDEX api_keys_created_id ON api_keys (created_at, id);
+
+-- One login at one bank through one provider.
+CREATE TABLE connections (
+    id                    BLOB PRIMARY KEY NOT NULL,
+    short_id              TEXT NOT NULL UNIQUE,
+    user_id               BLOB NOT NULL REFERENCES users (id),
+    provider              TEXT NOT NULL
+                          CHECK (provider IN ('plaid', 'teller', 'simplefin', 'csv', 'demo')),
+    institution_id        TEXT,
+    institution_name      TEXT,
+    status                TEXT NOT NULL DEFAULT 'active'
+                          CHECK (status IN ('active', 'error', 'pending_reauth', 'disconnected')),
+    error_code            TEXT,
+    error_message         TEXT,
+    paused                INTEGER NOT NULL DEFAULT 0,
+    credentials           BLOB,             -- AES-256-GCM sealed provider secret; NULL once disconnected
+    sync_cursor           TEXT,             -- the provider's opaque cursor, committed with the data
+    last_synced_at        INTEGER,
+    consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+    next_sync_at          INTEGER,          -- scheduler: not before this time
+    created_at            INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL
+);
+CREATE INDEX connections_user ON connections (user_id);
+-- connections.list orders by (created_at, id).
+CREATE INDEX connections_created ON connections (created_at, id);
+
+CREATE TABLE accounts (
+    id                   BLOB PRIMARY KEY NOT NULL,
+    short_id             TEXT NOT NULL UNIQUE,
+    connection_id        BLOB NOT NULL REFERENCES connections (id),
+    user_id              BLOB NOT NULL REFERENCES users (id),
+    external_id          TEXT NOT NULL,
+    name                 TEXT NOT NULL,
+    official_name        TEXT,
+    type                 TEXT NOT NULL
+                         CHECK (type IN ('depository', 'credit', 'loan', 'investment', 'other')),
+    subtype              TEXT,
+    mask                 TEXT,
+    balance_current      INTEGER,           -- minor units of iso_currency_code
+    balance_available    INTEGER,
+    balance_limit        INTEGER,
+    iso_currency_code    TEXT NOT NULL,
+    last_balance_update  INTEGER,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    UNIQUE (connection_id, external_id)
+);
+CREATE INDEX accounts_user ON accounts (user_id);
+
+-- `pk` is the rowid (compact, and the FTS index's key); `id` is the public UUID.
+-- `visible` = not removed upstream and its connection not disconnected: every read
+-- filters on it, and the partial indexes below only hold visible rows.
+CREATE TABLE transactions (
+    pk                      INTEGER PRIMARY KEY,
+    id                      BLOB NOT NULL UNIQUE,
+    short_id                TEXT NOT NULL UNIQUE,
+    account_id              BLOB NOT NULL REFERENCES accounts (id),
+    connection_id           BLOB NOT NULL REFERENCES connections (id),
+    user_id                 BLOB NOT NULL,
+    external_id             TEXT NOT NULL,
+    amount                  INTEGER NOT NULL,   -- minor units; positive = money out (Plaid sign)
+    iso_currency_code       TEXT NOT NULL,
+    date                    TEXT NOT NULL,      -- YYYY-MM-DD
+    authorized_date         TEXT,
+    datetime                INTEGER,
+    name                    TEXT NOT NULL,
+    merchant_name           TEXT,
+    category_primary        TEXT,
+    category_detailed       TEXT,
+    payment_channel         TEXT,
+    pending                 INTEGER NOT NULL DEFAULT 0,
+    pending_transaction_id  BLOB,               -- id of the pending row this posted row replaced
+    visible                 INTEGER NOT NULL DEFAULT 1,
+    removed_at              INTEGER,
+    created_at              INTEGER NOT NULL,
+    updated_at              INTEGER NOT NULL,
+    UNIQUE (connection_id, external_id)
+);
+-- The default list (date desc, id desc) and date-range summaries; covering for summaries.
+CREATE INDEX transactions_date ON transactions (date, id, iso_currency_code, amount) WHERE visible = 1;
+CREATE INDEX transactions_account_date ON transactions (account_id, date, id) WHERE visible = 1;
+CREATE INDEX transactions_connection_date ON transactions (connection_id, date, id) WHERE visible = 1;
+CREATE INDEX transactions_user_date ON transactions (user_id, date, id) WHERE visible = 1;
+
+-- Substring search over name and merchant (trigram: any 3+ character fragment).
+CREATE VIRTUAL TABLE transactions_fts USING fts5 (
+    name, merchant_name,
+    content = 'transactions', content_rowid = 'pk', tokenize = 'trigram'
+);
+CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO transactions_fts (rowid, name, merchant_name)
+    VALUES (new.pk, new.name, new.merchant_name);
+END;
+CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, name, merchant_name)
+    VALUES ('delete', old.pk, old.name, old.merchant_name);
+END;
+CREATE TRIGGER transactions_fts_update AFTER UPDATE OF name, merchant_name ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, name, merchant_name)
+    VALUES ('delete', old.pk, old.name, old.merchant_name);
+    INSERT INTO transactions_fts (rowid, name, merchant_name)
+    VALUES (new.pk, new.name, new.merchant_name);
+END;
+
+CREATE TABLE sync_logs (
+    id              BLOB PRIMARY KEY NOT NULL,
+    short_id        TEXT NOT NULL UNIQUE,
+    connection_id   BLOB NOT NULL REFERENCES connections (id),
+    trigger         TEXT NOT NULL CHECK (trigger IN ('manual', 'scheduled', 'webhook', 'initial')),
+    status          TEXT NOT NULL CHECK (status IN ('in_progress', 'success', 'error')),
+    added_count     INTEGER NOT NULL DEFAULT 0,
+    modified_count  INTEGER NOT NULL DEFAULT 0,
+    removed_count   INTEGER NOT NULL DEFAULT 0,
+    error_message   TEXT,
+    started_at      INTEGER NOT NULL,
+    completed_at    INTEGER,
+    duration_ms     INTEGER
+);
+-- sync_logs.list: newest first, overall and per connection.
+CREATE INDEX sync_logs_started ON sync_logs (started_at, id);
+CREATE INDEX sync_logs_connection ON sync_logs (connection_id, started_at, id);
+CREATE INDEX sync_logs_in_progress ON sync_logs (status) WHERE status = 'in_progress';

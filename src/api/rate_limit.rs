@@ -149,7 +149,7 @@ pub async fn limit_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<
     let key = bucket_for(&state, &req);
     let (remaining, reset) = match limiter.check(&key) {
         Ok(ok) => ok,
-        Err(limited) => return Ok(poem::error::ResponseError::as_response(&limited)),
+        Err(rejection) => return Ok(poem::error::ResponseError::as_response(&rejection)),
     };
     let mut resp = match next.call(req).await {
         Ok(r) => r.into_response(),

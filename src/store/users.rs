@@ -112,12 +112,6 @@ fn email_conflict(err: rusqlite::Error) -> Error {
 
 /// Whether any connection references the user.
 pub fn owns_connections(conn: &Connection, id: Uuid) -> Result<bool> {
-    let has_table: bool = conn
-        .prepare_cached("SELECT count(*) > 0 FROM sqlite_master WHERE name = 'connections'")?
-        .query_row([], |r| r.get(0))?;
-    if !has_table {
-        return Ok(false);
-    }
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM connections WHERE user_id = ?1)")?
         .query_row([id], |r| r.get(0))?)

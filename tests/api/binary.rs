@@ -1,0 +1,188 @@
+//! The real `breadbox` binary: CLI commands, then `serve` over TCP, then SIGTERM.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_breadbox");
+
+fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("BREADBOX_DATA_DIR", data_dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run breadbox")
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until_up(client: &reqwest::blocking::Client, base: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if client
+            .get(format!("{base}/health"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server did not come up");
+}
+
+#[test]
+fn keys_create_then_serve_then_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = stdout(&breadbox(&data, &["keys", "create", "--name", "admin"]));
+    let key = key.trim();
+    assert!(
+        key.starts_with("bb_") && !key.contains('\n'),
+        "stdout must be only the key: {key:?}"
+    );
+    let user_id = stdout(&breadbox(
+        &data,
+        &["users", "add", "Ada", "--email", "ada@example.com"],
+    ));
+    let user_id = user_id.trim().to_owned();
+    uuid::Uuid::parse_str(&user_id).unwrap();
+
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("BREADBOX_DATA_DIR", &data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::new();
+    wait_until_up(&client, &base, &mut child);
+
+    let resp = client
+        .get(format!("{base}/api/v1/users/{user_id}"))
+        .header("X-API-Key", key)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().unwrap();
+    assert_eq!(body["name"], "Ada");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status {exit}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(log.contains("/api/v1/users"), "request not logged: {log}");
+    assert!(!log.contains(key), "the key leaked into the log");
+}
+
+#[test]
+fn keys_list_and_revoke_work_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let key = stdout(&breadbox(
+        &data,
+        &["keys", "create", "--name", "ci", "--scope", "read_only"],
+    ));
+    let list = stdout(&breadbox(&data, &["keys", "list"]));
+    assert!(list.contains(&key.trim()[..11]) && list.contains("read_only") && list.contains("ci"));
+    assert!(!list.contains(key.trim()), "list shows the secret");
+    let id = list
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    stdout(&breadbox(&data, &["keys", "revoke", &id]));
+    let list = stdout(&breadbox(&data, &["keys", "list"]));
+    assert!(
+        !list.lines().nth(1).unwrap().contains(" - "),
+        "not revoked: {list}"
+    );
+    let bad = breadbox(&data, &["keys", "revoke", "nope"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("UUID"));
+}
+
+#[test]
+fn a_database_newer_than_the_binary_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    stdout(&breadbox(&data, &["keys", "create", "--name", "x"]));
+    let conn = rusqlite::Connection::open(data.join("breadbox.db")).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    let out = breadbox(&data, &["keys", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer than this breadbox"), "{err}");
+}
+
+#[test]
+fn openapi_command_prints_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: serde_json::Value =
+        serde_json::from_str(&stdout(&breadbox(dir.path(), &["openapi"]))).unwrap();
+    assert!(spec["paths"]["/api/v1/users"].is_object());
+}
+
+#[test]
+fn help_explains_every_command() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "serve",
+        "keys",
+        "users",
+        "openapi",
+        "--data-dir",
+        "BREADBOX_DATA_DIR",
+    ] {
+        assert!(help.contains(word), "--help lacks {word}: {help}");
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "--listen",
+        "BREADBOX_LISTEN",
+        "--rate-limit-rpm",
+        "BREADBOX_RATE_LIMIT_BURST",
+    ] {
+        assert!(help.contains(word), "serve --help lacks {word}");
+    }
+}

@@ -1,0 +1,14 @@
+//! The one integration-test binary: every test spawns the real app on its own temp-file
+//! database and talks HTTP to it, so the suite runs in parallel.
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod api_keys;
+mod binary;
+mod errors;
+mod health;
+mod openapi;
+mod rate_limit;
+mod users;
