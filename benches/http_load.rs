@@ -13,7 +13,10 @@ use breadbox::service::api_keys as keys;
 use breadbox::service::auth::Scope;
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn drive(url: String, key: Option<String>, concurrency: u64, secs: u64) -> f64 {
@@ -57,9 +60,17 @@ fn main() {
         let state = breadbox::prepare(config).expect("prepare");
         let minted = keys::prepare("bench", Scope::ReadOnly).expect("key");
         let key = minted.key.clone();
-        state.db.write(move |tx| keys::store(tx, &minted)).await.expect("store");
-        let user = breadbox::service::users::create(&state.db, "Bench User", None).await.expect("user");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        state
+            .db
+            .write(move |tx| keys::store(tx, &minted))
+            .await
+            .expect("store");
+        let user = breadbox::service::users::create(&state.db, "Bench User", None)
+            .await
+            .expect("user");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(breadbox::run(state, listener, async {
@@ -67,9 +78,21 @@ fn main() {
         }));
         let base = format!("http://{addr}");
         // Warm-up: verifies the key once (argon2) and fills connection pools.
-        drive(format!("{base}/api/v1/users/{}", user.id), Some(key.clone()), 4, 1).await;
+        drive(
+            format!("{base}/api/v1/users/{}", user.id),
+            Some(key.clone()),
+            4,
+            1,
+        )
+        .await;
         let health = drive(format!("{base}/health"), None, concurrency, secs).await;
-        let users = drive(format!("{base}/api/v1/users/{}", user.id), Some(key), concurrency, secs).await;
+        let users = drive(
+            format!("{base}/api/v1/users/{}", user.id),
+            Some(key),
+            concurrency,
+            secs,
+        )
+        .await;
         println!("concurrency {concurrency}, {secs} s per endpoint, loopback, same process");
         println!("GET /health                    {health:>10.0} req/s");
         println!("GET /api/v1/users/{{id}} (auth)  {users:>10.0} req/s");

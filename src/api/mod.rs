@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod middleware;
+pub mod money;
 pub mod pagination;
 pub mod rate_limit;
 pub mod users;
