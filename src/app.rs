@@ -8,8 +8,11 @@ use poem::{Endpoint, EndpointExt, Route};
 
 use crate::api::{self, middleware, rate_limit};
 use crate::config::Config;
+use crate::providers::Providers;
+use crate::secrets::SecretBox;
 use crate::service::auth::Authenticator;
 use crate::store::Db;
+use crate::sync::SyncEngine;
 
 /// Shared state every handler reaches through `Data<&AppState>`.
 #[derive(Clone)]
@@ -18,16 +21,30 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
     pub limiter: Option<Arc<rate_limit::Limiter>>,
+    pub providers: Providers,
+    pub secrets: Arc<SecretBox>,
+    pub engine: Arc<SyncEngine>,
     scheduler_running: Arc<AtomicBool>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> Self {
+    pub fn new(db: Db, secrets: SecretBox, config: Config) -> Self {
+        let providers = Providers::from_config(&config);
+        let secrets = Arc::new(secrets);
+        let engine = SyncEngine::new(
+            db.clone(),
+            providers.clone(),
+            secrets.clone(),
+            config.sync_interval,
+        );
         Self {
             auth: Arc::new(Authenticator::new(db.clone())),
             limiter: rate_limit::Limiter::new(config.rate_limit_rpm, config.rate_limit_burst),
             config: Arc::new(config),
             db,
+            providers,
+            secrets,
+            engine,
             scheduler_running: Arc::new(AtomicBool::new(false)),
         }
     }

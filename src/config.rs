@@ -26,6 +26,8 @@ pub struct Config {
     pub scheduler: bool,
     /// How long in-flight requests may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
+    pub encryption_key: Option<String>,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             sync_interval: Duration::from_secs(12 * 3600),
             scheduler: true,
             shutdown_grace: Duration::from_secs(30),
+            encryption_key: None,
         }
     }
 }
@@ -56,6 +59,10 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("sync_interval", &self.sync_interval)
             .field("scheduler", &self.scheduler)
+            .field(
+                "encryption_key",
+                &self.encryption_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }

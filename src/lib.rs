@@ -13,6 +13,7 @@ pub mod providers;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 use std::future::Future;
@@ -26,10 +27,19 @@ pub use config::Config;
 pub use error::{Error, Result};
 use store::Db;
 
-/// Opens the database in `config.data_dir` and builds the state.
+/// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
+/// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = Db::open_in(&config.data_dir)?;
-    Ok(AppState::new(db, config))
+    let interrupted = db.write_blocking(|tx| store::sync_logs::interrupt_stale(tx, time::now()))?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "marked syncs left in progress by a crash as interrupted"
+        );
+    }
+    let secrets = secrets::SecretBox::load(&config.data_dir, config.encryption_key.as_deref())?;
+    Ok(AppState::new(db, secrets, config))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests
@@ -47,12 +57,20 @@ pub async fn run(
         .unwrap_or_default();
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "breadbox listening");
     let background = spawn_background(&state);
+    let scheduler = state
+        .config
+        .scheduler
+        .then(|| tokio::spawn(sync::scheduler::run(state.clone(), state.engine.clone())));
     let grace = state.config.shutdown_grace;
     let app = app::build(state.clone());
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown, Some(grace))
         .await?;
     background.abort();
+    if let Some(s) = scheduler {
+        s.abort();
+        let _ = s.await;
+    }
     if let Err(e) = state.auth.flush_last_used().await {
         tracing::warn!(error = %e, "could not record last_used_at at shutdown");
     }

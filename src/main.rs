@@ -35,8 +35,22 @@ enum Command {
     /// Manage household members.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Import bank files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    Backup {
+        /// Destination file (must not exist).
+        file: PathBuf,
+    },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a bank CSV export (the same code as POST /api/v1/connections/csv/import).
+    Csv(cli::CsvArgs),
 }
 
 #[derive(Args)]
@@ -53,6 +67,38 @@ struct ServeArgs {
     /// Largest burst of requests allowed at once.
     #[arg(long, env = "BREADBOX_RATE_LIMIT_BURST", default_value_t = 500)]
     rate_limit_burst: u32,
+    /// Enable the built-in offline demo bank (provider `demo`).
+    #[arg(long, env = "BREADBOX_DEMO")]
+    demo: bool,
+    /// How often each connection is synced, e.g. `12h`, `30m`, `90s`.
+    #[arg(long, env = "BREADBOX_SYNC_INTERVAL", default_value = "12h", value_parser = parse_interval)]
+    sync_interval: std::time::Duration,
+    /// Do not run scheduled syncs (manual and initial syncs still run).
+    #[arg(long, env = "BREADBOX_NO_SCHEDULER")]
+    no_scheduler: bool,
+    /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
+    #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+    encryption_key: Option<String>,
+}
+
+/// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 12h, 30m or 90s"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        other => return Err(format!("unknown unit `{other}`; use s, m, h or d")),
+    };
+    if secs == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Subcommand)]
@@ -96,6 +142,8 @@ fn main() -> ExitCode {
         Command::Users(UsersCommand::Add { name, email }) => {
             cli::users_add(&cli.data_dir, &name, email.as_deref())
         }
+        Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
+        Command::Backup { file } => cli::backup(&cli.data_dir, &file),
         Command::Openapi => {
             println!("{}", breadbox::api::service(None).spec());
             Ok(())
@@ -124,6 +172,10 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url.map(|u| u.trim_end_matches('/').to_owned());
     config.rate_limit_rpm = args.rate_limit_rpm;
     config.rate_limit_burst = args.rate_limit_burst;
+    config.demo = args.demo;
+    config.sync_interval = args.sync_interval;
+    config.scheduler = !args.no_scheduler;
+    config.encryption_key = args.encryption_key;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;

@@ -108,3 +108,59 @@ fn article(ty: &str) -> String {
         _ => format!("a {ty}"),
     }
 }
+
+/// An optional JSON body: an empty body (with or without a content type) is `None`.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<'a, T: ParseFromJSON> poem_openapi::ApiExtractor<'a> for OptionalJsonBody<T> {
+    const TYPES: &'static [poem_openapi::ApiExtractorType] =
+        &[poem_openapi::ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+        Some(poem_openapi::registry::MetaRequest {
+            description: None,
+            content: vec![poem_openapi::registry::MetaMediaType {
+                content_type: <JsonBody<T> as Payload>::CONTENT_TYPE,
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        match request.content_type() {
+            Some(ct) if <JsonBody<T> as Payload>::check_content_type(ct) => {}
+            Some(ct) => {
+                return Err(poem_openapi::error::ContentTypeError::NotSupported {
+                    content_type: ct.to_owned(),
+                }
+                .into());
+            }
+            None => return Err(poem_openapi::error::ContentTypeError::ExpectContentType.into()),
+        }
+        let fail = |reason: String| ParseRequestPayloadError { reason };
+        let value: Value = serde_json::from_slice(&data)
+            .map_err(|e| fail(format!("the body is not valid JSON ({e})")))?;
+        if let Some(problem) = explain::<T>(&value) {
+            return Err(fail(problem).into());
+        }
+        T::parse_from_json(Some(value))
+            .map(|v| Self(Some(v)))
+            .map_err(|e| fail(e.into_message()).into())
+    }
+}

@@ -3,13 +3,17 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod health;
+pub mod import;
 pub mod json;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
+pub mod providers;
 pub mod rate_limit;
+pub mod sync;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -28,6 +32,10 @@ pub enum Tag {
     Users,
     /// API keys (`X-API-Key`).
     ApiKeys,
+    /// Bank connections, providers and CSV import.
+    Connections,
+    /// Sync triggers and sync logs.
+    Sync,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -36,7 +44,18 @@ pub fn parse_id(raw: &str, what: &str) -> Result<IdRef, ApiError> {
 }
 
 /// The typed API and its generated OpenAPI document.
-pub type Service = OpenApiService<(health::HealthApi, users::UsersApi, api_keys::ApiKeysApi), ()>;
+pub type Service = OpenApiService<
+    (
+        health::HealthApi,
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        connections::ConnectionsApi,
+        import::ImportApi,
+        providers::ProvidersApi,
+        sync::SyncApi,
+    ),
+    (),
+>;
 
 const DESCRIPTION: &str = "\
 Self-hosted personal-finance data server.\n\n\
@@ -52,7 +71,15 @@ the bucket is full); over the limit is 429 `RATE_LIMITED` with `Retry-After`.";
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(server_url: Option<&str>) -> Service {
-    let apis = (health::HealthApi, users::UsersApi, api_keys::ApiKeysApi);
+    let apis = (
+        health::HealthApi,
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        connections::ConnectionsApi,
+        import::ImportApi,
+        providers::ProvidersApi,
+        sync::SyncApi,
+    );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)
         .license(poem_openapi::LicenseObject::new("MIT OR Apache-2.0"));

@@ -69,3 +69,110 @@ pub fn users_add(data_dir: &Path, name: &str, email: Option<&str>) -> anyhow::Re
     println!("{}", user.id);
     Ok(())
 }
+
+/// Arguments of `breadbox import csv`.
+#[derive(clap::Args)]
+pub struct CsvArgs {
+    /// The CSV file.
+    pub file: std::path::PathBuf,
+    /// Owner of a new csv connection (UUID or short id); see `breadbox users add`.
+    #[arg(long, required_unless_present = "connection")]
+    pub user: Option<String>,
+    /// Append to this existing csv connection instead.
+    #[arg(long)]
+    pub connection: Option<String>,
+    /// Account to import into.
+    #[arg(long, default_value = "CSV Import")]
+    pub account_name: String,
+    /// Currency of the amounts.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// Date format, e.g. %d/%m/%Y (default: detected).
+    #[arg(long)]
+    pub date_format: Option<String>,
+    /// Column mapping as JSON, e.g. '{"date":0,"amount":2,"description":1}'.
+    #[arg(long)]
+    pub columns: Option<String>,
+    /// The file already shows money out as positive amounts.
+    #[arg(long)]
+    pub positive_is_debit: bool,
+}
+
+/// Imports a CSV with a progress bar on stderr; prints the summary on stdout.
+pub fn import_csv(data_dir: &Path, args: &CsvArgs) -> anyhow::Result<()> {
+    use breadbox::ids::IdRef;
+    use breadbox::import::csv_parse::CsvOptions;
+    use breadbox::service::import::{self, ImportRequest, Phase};
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let id = |s: &Option<String>, what: &str| -> anyhow::Result<Option<IdRef>> {
+        s.as_deref()
+            .map(|v| {
+                IdRef::parse(v).with_context(|| format!("--{what} must be a UUID or short id"))
+            })
+            .transpose()
+    };
+    let columns = match &args.columns {
+        Some(json) => Some(breadbox::api::import::column_spec_from_str(json)?),
+        None => None,
+    };
+    let req = ImportRequest {
+        user: id(&args.user, "user")?,
+        connection: id(&args.connection, "connection")?,
+        account_name: args.account_name.clone(),
+        options: CsvOptions {
+            columns,
+            date_format: args.date_format.clone(),
+            amounts_negative_are_debits: !args.positive_is_debit,
+            iso_currency_code: args.currency.to_ascii_uppercase(),
+        },
+    };
+    let db = open(data_dir)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} rows ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = import::import_blocking(&db, &bytes, &req, &mut |phase, done, total| {
+        bar.set_message(if phase == Phase::Parsing {
+            "parsing"
+        } else {
+            "storing"
+        });
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let r = result?;
+    println!(
+        "imported {} new, {} updated, {} already present, {} rejected of {} rows\nconnection {}\naccount {}",
+        r.imported,
+        r.updated,
+        r.skipped_duplicates,
+        r.rejected.len(),
+        r.total_rows,
+        r.connection_id,
+        r.account_id
+    );
+    for rej in r.rejected.iter().take(20) {
+        eprintln!("line {}: {}", rej.line, rej.reason);
+    }
+    Ok(())
+}
+
+/// `VACUUM INTO` a new file: a consistent snapshot even while the server writes.
+pub fn backup(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !file.exists(),
+        "{} already exists; choose a new file",
+        file.display()
+    );
+    let db = open(data_dir)?;
+    let dest = file
+        .to_str()
+        .context("the backup path must be valid UTF-8")?
+        .to_owned();
+    db.backup_to(&dest)?;
+    eprintln!("backup written to {}", file.display());
+    Ok(())
+}

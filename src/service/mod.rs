@@ -2,4 +2,6 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod connections;
+pub mod import;
 pub mod users;

@@ -2,8 +2,11 @@
 //! SQLite file, with every query run on the blocking thread pool, never the async threads.
 
 pub mod api_keys;
+pub mod connections;
+pub mod ingest;
 pub mod migrations;
 pub mod page;
+pub mod sync_logs;
 pub mod users;
 
 use std::fs::{self, OpenOptions};
@@ -185,6 +188,20 @@ pub(crate) fn with_short_id<T>(
     }
 }
 
+impl Db {
+    /// Writes a consistent snapshot of the database to a new file (`VACUUM INTO`).
+    pub fn backup_to(&self, dest: &str) -> Result<()> {
+        let conn = Connection::open_with_flags(
+            &self.inner.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.execute("VACUUM INTO ?1", [dest])?;
+        fs::set_permissions(dest, fs::Permissions::from_mode(0o600)).map_err(Error::internal)?;
+        Ok(())
+    }
+}
+
 fn reader_count() -> u32 {
     std::thread::available_parallelism()
         .map_or(2, |n| u32::try_from(n.get()).unwrap_or(2))
@@ -208,7 +225,10 @@ fn pool(
         });
     Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        .min_idle(Some(size))
+        // A broken connection surfaces as a query error (mapped to 503) anyway; checking
+        // each one on checkout would cost a round trip on every request.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
 }

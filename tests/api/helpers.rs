@@ -159,3 +159,52 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_cod
         "body: {body}"
     );
 }
+
+/// Starts an app with the demo bank enabled.
+pub async fn spawn_demo() -> TestApp {
+    spawn_with(|c| {
+        c.rate_limit_rpm = 0;
+        c.demo = true;
+    })
+    .await
+}
+
+impl TestApp {
+    /// Creates a user and a demo connection for it; returns (user, connection) JSON.
+    pub async fn demo_connection(&self, username: &str) -> (Value, Value) {
+        let user = self.create_user("Demo Owner").await;
+        let (status, conn) = self
+            .post(
+                "/api/v1/connections",
+                serde_json::json!({"provider": "demo", "user_id": user["id"], "credentials": {"username": username}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{conn}");
+        (user, conn)
+    }
+
+    /// Polls the connection's newest sync log until it is no longer `in_progress`.
+    pub async fn wait_for_sync(&self, connection_id: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (_, status) = self
+                .get(&format!("/api/v1/connections/{connection_id}/status"))
+                .await;
+            let last = &status["last_sync"];
+            if last.is_object() && last["status"] != "in_progress" {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sync did not finish: {status}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Runs `sql` on a fresh connection to the database file (for assertions).
+    pub fn query_i64(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.state.db.path()).expect("open db");
+        conn.query_row(sql, [], |r| r.get(0)).expect("query")
+    }
+}

@@ -7,8 +7,12 @@ mod helpers;
 
 mod api_keys;
 mod binary;
+mod connections;
+mod crash;
 mod errors;
 mod health;
+mod import;
 mod openapi;
 mod rate_limit;
+mod sync;
 mod users;

@@ -1,0 +1,259 @@
+//! `/api/v1/sync` and `/api/v1/sync/logs` (SPEC §2.6).
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::auth::ApiKeyAuth;
+use super::error::ApiError;
+use super::json::OptionalJsonBody;
+use super::pagination::{self, Pagination};
+use super::{Tag, parse_id};
+use crate::app::AppState;
+use crate::error::Error;
+use crate::ids::IdRef;
+use crate::store::connections;
+use crate::store::sync_logs::{self as store, SyncLogFilter, SyncLogKey, SyncLogRow};
+use crate::sync::Trigger;
+use crate::time::rfc3339;
+
+/// One sync run.
+#[derive(Debug, Object)]
+pub struct SyncLogResponse {
+    pub id: String,
+    pub short_id: String,
+    pub connection_id: String,
+    /// `manual`, `scheduled`, `webhook` or `initial`.
+    pub trigger: String,
+    /// `in_progress`, `success` or `error`.
+    pub status: String,
+    pub added_count: i64,
+    pub modified_count: i64,
+    pub removed_count: i64,
+    pub error_message: Option<String>,
+    pub started_at: String,
+    pub completed_at: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+impl From<SyncLogRow> for SyncLogResponse {
+    fn from(l: SyncLogRow) -> Self {
+        Self {
+            id: l.id.to_string(),
+            short_id: l.short_id,
+            connection_id: l.connection_id.to_string(),
+            trigger: l.trigger,
+            status: l.status,
+            added_count: l.added_count,
+            modified_count: l.modified_count,
+            removed_count: l.removed_count,
+            error_message: l.error_message,
+            started_at: rfc3339(l.started_at),
+            completed_at: l.completed_at.map(rfc3339),
+            duration_ms: l.duration_ms,
+        }
+    }
+}
+
+/// A page of sync logs, newest first.
+#[derive(Debug, Object)]
+pub struct SyncLogList {
+    pub data: Vec<SyncLogResponse>,
+    pub pagination: Pagination,
+}
+
+/// 202 body of a single-connection trigger.
+#[derive(Debug, Object)]
+pub struct SyncTriggeredBody {
+    /// Always `sync_triggered`.
+    pub status: String,
+    /// Poll `GET /api/v1/sync/logs/{sync_log_id}`.
+    pub sync_log_id: String,
+}
+
+#[derive(ApiResponse)]
+pub enum SyncTriggered {
+    /// The sync runs in the background.
+    #[oai(status = 202)]
+    Accepted(Json<SyncTriggeredBody>),
+}
+
+impl SyncTriggered {
+    pub fn one(log_id: Uuid) -> Self {
+        Self::Accepted(Json(SyncTriggeredBody {
+            status: "sync_triggered".into(),
+            sync_log_id: log_id.to_string(),
+        }))
+    }
+}
+
+/// A connection left out of a bulk trigger.
+#[derive(Debug, Object)]
+pub struct SkippedConnection {
+    pub id: String,
+    /// `sync_in_progress`, `paused` or `pending_reauth`.
+    pub reason: String,
+}
+
+/// 202 body of `POST /api/v1/sync`.
+#[derive(Debug, Object)]
+pub struct BulkSyncBody {
+    pub status: String,
+    /// Connection ids whose sync started.
+    pub triggered: Vec<String>,
+    pub skipped: Vec<SkippedConnection>,
+}
+
+#[derive(ApiResponse)]
+pub enum BulkSyncTriggered {
+    /// The syncs run in the background.
+    #[oai(status = 202)]
+    Accepted(Json<BulkSyncBody>),
+}
+
+/// `POST /api/v1/sync` body.
+#[derive(Debug, Object)]
+pub struct SyncRequestBody {
+    /// One connection (UUID or short_id); absent = every active connection.
+    pub connection_id: Option<String>,
+}
+
+const LIST: &str = "sync_logs";
+
+pub struct SyncApi;
+
+#[OpenApi(tag = "Tag::Sync")]
+impl SyncApi {
+    /// Trigger syncs
+    ///
+    /// Without `connection_id`, every connection that is not disconnected: paused ones and
+    /// ones waiting for re-authentication are listed in `skipped`, as are ones already syncing.
+    /// With it, that one connection (409 `SYNC_IN_PROGRESS` if it is syncing). Scope: full_access.
+    #[oai(path = "/api/v1/sync", method = "post", operation_id = "sync.trigger")]
+    async fn trigger(
+        &self,
+        state: Data<&AppState>,
+        auth: ApiKeyAuth,
+        body: OptionalJsonBody<SyncRequestBody>,
+    ) -> Result<BulkSyncTriggered, ApiError> {
+        auth.require_full_access()?;
+        let one = body.0.and_then(|b| b.connection_id);
+        let mut out = BulkSyncBody {
+            status: "sync_triggered".into(),
+            triggered: vec![],
+            skipped: vec![],
+        };
+        if let Some(id) = one {
+            let (conn_id, _) = state
+                .engine
+                .trigger(&parse_id(&id, "connection")?, Trigger::Manual)
+                .await?;
+            out.triggered.push(conn_id.to_string());
+            return Ok(BulkSyncTriggered::Accepted(Json(out)));
+        }
+        let live = state.db.read(connections::all_live).await?;
+        for (id, status, paused) in live {
+            let reason = match (status.as_str(), paused) {
+                (_, true) => Some("paused"),
+                ("pending_reauth", _) => Some("pending_reauth"),
+                _ => None,
+            };
+            let reason = match reason {
+                Some(r) => Some(r),
+                None => match state
+                    .engine
+                    .trigger(&IdRef::Uuid(id), Trigger::Manual)
+                    .await
+                {
+                    Ok(_) => None,
+                    Err(Error::SyncInProgress) => Some("sync_in_progress"),
+                    Err(Error::NotFound(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            match reason {
+                Some(r) => out.skipped.push(SkippedConnection {
+                    id: id.to_string(),
+                    reason: r.into(),
+                }),
+                None => out.triggered.push(id.to_string()),
+            }
+        }
+        Ok(BulkSyncTriggered::Accepted(Json(out)))
+    }
+
+    /// List sync logs
+    ///
+    /// Newest first. Scope: any key.
+    #[oai(
+        path = "/api/v1/sync/logs",
+        method = "get",
+        operation_id = "sync_logs.list"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: ApiKeyAuth,
+        /// Only this connection's logs (UUID or short_id).
+        connection_id: Query<Option<String>>,
+        /// `in_progress`, `success` or `error`.
+        status: Query<Option<String>>,
+        /// Page size, 1–500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<i64>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<SyncLogList>, ApiError> {
+        let limit = pagination::limit(limit.0)?;
+        let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
+        if let Some(s) = status.0.as_deref() {
+            if !matches!(s, "in_progress" | "success" | "error") {
+                return Err(ApiError::invalid_parameter(
+                    "status must be in_progress, success or error",
+                ));
+            }
+        }
+        let connection_id = match connection_id.0 {
+            Some(c) => Some(
+                crate::service::connections::get(&state, parse_id(&c, "connection")?)
+                    .await?
+                    .id,
+            ),
+            None => None,
+        };
+        let filter = SyncLogFilter {
+            connection_id,
+            status: status.0,
+        };
+        let page = state
+            .db
+            .read(move |c| store::page(c, &filter, limit, after.as_ref()))
+            .await?;
+        Ok(Json(SyncLogList {
+            pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
+            data: page.items.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Get a sync log
+    ///
+    /// Scope: any key.
+    #[oai(
+        path = "/api/v1/sync/logs/:id",
+        method = "get",
+        operation_id = "sync_logs.get"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: ApiKeyAuth,
+        id: Path<String>,
+    ) -> Result<Json<SyncLogResponse>, ApiError> {
+        let id = parse_id(&id, "sync log")?;
+        let log = state.db.read(move |c| store::get(c, &id)).await?;
+        log.map(|l| Json(l.into()))
+            .ok_or_else(|| ApiError::not_found("sync log"))
+    }
+}

@@ -1,0 +1,132 @@
+//! Connection use-cases: create through a provider (then the initial sync), pause,
+//! disconnect (revoke upstream, wipe the secret, hide the data).
+
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::ids::IdRef;
+use crate::store::connections::{self, ConnectionRow, NewConnection};
+use crate::store::users;
+use crate::sync::Trigger;
+
+/// Creates a connection for `user` through `provider` and starts its `initial` sync.
+pub async fn create(
+    state: &AppState,
+    provider: &str,
+    user: IdRef,
+    credentials: &serde_json::Value,
+) -> Result<ConnectionRow> {
+    let user_id = resolve_user(state, user).await?;
+    let p = enabled(state, provider)?;
+    let linked = p.link(credentials).await?;
+    let sealed = state.secrets.seal(&linked.secret)?;
+    let new = NewConnection {
+        user_id,
+        provider: p.name().to_owned(),
+        institution_id: linked.institution_id,
+        institution_name: linked.institution_name,
+        credentials: Some(sealed),
+    };
+    let conn = state
+        .db
+        .write(move |tx| connections::insert(tx, &new, crate::time::now()))
+        .await?;
+    state
+        .engine
+        .trigger(&IdRef::Uuid(conn.id), Trigger::Initial)
+        .await?;
+    Ok(conn)
+}
+
+/// The enabled provider called `name`, or 400 naming what is available.
+pub fn enabled(
+    state: &AppState,
+    name: &str,
+) -> Result<std::sync::Arc<dyn crate::providers::Provider>> {
+    if name == "csv" {
+        return Err(Error::InvalidParameter(
+            "csv connections are created by POST /api/v1/connections/csv/import".into(),
+        ));
+    }
+    state.providers.get(name).ok_or_else(|| {
+        let known = crate::providers::KNOWN.contains(&name);
+        Error::InvalidParameter(if known {
+            format!("provider `{name}` is not enabled on this server")
+        } else {
+            format!(
+                "unknown provider `{name}`; known: {}",
+                crate::providers::KNOWN.join(", ")
+            )
+        })
+    })
+}
+
+/// The user's UUID, or 404.
+pub async fn resolve_user(state: &AppState, user: IdRef) -> Result<Uuid> {
+    state
+        .db
+        .read(move |c| users::get(c, &user))
+        .await?
+        .map(|u| u.id)
+        .ok_or(Error::NotFound("user"))
+}
+
+/// A connection by id (any status), or 404.
+pub async fn get(state: &AppState, id: IdRef) -> Result<ConnectionRow> {
+    state
+        .db
+        .read(move |c| connections::get(c, &id))
+        .await?
+        .ok_or(Error::NotFound("connection"))
+}
+
+/// Sets `paused`; 404 for disconnected connections.
+pub async fn set_paused(state: &AppState, id: IdRef, paused: bool) -> Result<ConnectionRow> {
+    state
+        .db
+        .write(move |tx| {
+            let conn = live(tx, &id)?;
+            connections::set_paused(tx, conn.id, paused, crate::time::now())?;
+            connections::get(tx, &IdRef::Uuid(conn.id))?.ok_or(Error::NotFound("connection"))
+        })
+        .await
+}
+
+/// Disconnects: asks the provider to revoke (best effort), wipes the stored secret and
+/// hides the transactions (kept in the file, never listed).
+pub async fn disconnect(state: &AppState, id: IdRef) -> Result<()> {
+    let conn = get(state, id).await?;
+    if conn.status == "disconnected" {
+        return Err(Error::NotFound("connection"));
+    }
+    revoke_upstream(state, &conn).await;
+    let conn_id = conn.id;
+    state
+        .db
+        .write(move |tx| connections::disconnect(tx, conn_id, crate::time::now()))
+        .await
+}
+
+async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
+    let (Some(provider), Some(sealed)) = (state.providers.get(&conn.provider), &conn.credentials)
+    else {
+        return;
+    };
+    match state.secrets.open(sealed) {
+        Ok(secret) => {
+            if let Err(e) = provider.revoke(&secret).await {
+                tracing::warn!(connection = %conn.id, error = %e, "provider revoke failed; disconnecting anyway");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(connection = %conn.id, error = %e, "cannot open stored credentials");
+        }
+    }
+}
+
+fn live(conn: &rusqlite::Connection, id: &IdRef) -> Result<ConnectionRow> {
+    connections::get(conn, id)?
+        .filter(|c| c.status != "disconnected")
+        .ok_or(Error::NotFound("connection"))
+}

@@ -1,0 +1,265 @@
+//! Writes a provider's [`SyncBatch`] into accounts and transactions. Called inside the
+//! sync's single database transaction, so a batch lands whole or not at all.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::sync_logs::Counts;
+use crate::error::{Error, Result};
+use crate::providers::types::{ProviderAccount, ProviderTransaction, SyncBatch};
+
+/// Which connection (and owner) the batch belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub connection_id: Uuid,
+    pub user_id: Uuid,
+}
+
+/// Applies `batch`: upserts accounts, inserts `added`, rewrites `modified`, hides `removed`.
+pub fn apply(conn: &Connection, target: Target, batch: &SyncBatch, now: i64) -> Result<Counts> {
+    for account in &batch.accounts {
+        upsert_account(conn, target, account, now)?;
+    }
+    let accounts = account_ids(conn, target.connection_id)?;
+    for t in &batch.added {
+        upsert_transaction(conn, target, &accounts, t, now)?;
+    }
+    for t in &batch.modified {
+        upsert_transaction(conn, target, &accounts, t, now)?;
+    }
+    for external_id in &batch.removed {
+        remove(conn, target.connection_id, external_id, now)?;
+    }
+    Ok(Counts {
+        added: len(&batch.added),
+        modified: len(&batch.modified),
+        removed: len(&batch.removed),
+    })
+}
+
+fn len<T>(v: &[T]) -> i64 {
+    i64::try_from(v.len()).unwrap_or(i64::MAX)
+}
+
+/// Inserts or refreshes one account (balances included); returns its id.
+pub fn upsert_account(
+    conn: &Connection,
+    target: Target,
+    a: &ProviderAccount,
+    now: i64,
+) -> Result<Uuid> {
+    let id = crate::ids::new_id();
+    super::with_short_id(|short_id| {
+        conn.prepare_cached(
+            "INSERT INTO accounts (id, short_id, connection_id, user_id, external_id, name,
+                official_name, type, subtype, mask, balance_current, balance_available,
+                balance_limit, iso_currency_code, last_balance_update, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?15)
+             ON CONFLICT (connection_id, external_id) DO UPDATE SET
+                name = excluded.name, official_name = excluded.official_name,
+                type = excluded.type, subtype = excluded.subtype, mask = excluded.mask,
+                balance_current = excluded.balance_current,
+                balance_available = excluded.balance_available,
+                balance_limit = excluded.balance_limit,
+                iso_currency_code = excluded.iso_currency_code,
+                last_balance_update = excluded.last_balance_update,
+                updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            id,
+            short_id,
+            target.connection_id,
+            target.user_id,
+            a.external_id,
+            a.name,
+            a.official_name,
+            a.account_type.as_str(),
+            a.subtype,
+            a.mask,
+            a.balance_current,
+            a.balance_available,
+            a.balance_limit,
+            a.iso_currency_code.to_ascii_uppercase(),
+            now
+        ])
+    })?;
+    Ok(conn
+        .prepare_cached("SELECT id FROM accounts WHERE connection_id = ?1 AND external_id = ?2")?
+        .query_row(params![target.connection_id, a.external_id], |r| r.get(0))?)
+}
+
+fn account_ids(conn: &Connection, connection_id: Uuid) -> Result<HashMap<String, Uuid>> {
+    Ok(conn
+        .prepare_cached("SELECT external_id, id FROM accounts WHERE connection_id = ?1")?
+        .query_map([connection_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts a transaction, or rewrites it when the provider sends it again.
+fn upsert_transaction(
+    conn: &Connection,
+    target: Target,
+    accounts: &HashMap<String, Uuid>,
+    t: &ProviderTransaction,
+    now: i64,
+) -> Result<()> {
+    let account_id = accounts.get(&t.account_external_id).ok_or_else(|| {
+        Error::Provider(format!(
+            "transaction {} names an unknown account",
+            t.external_id
+        ))
+    })?;
+    let pending_id = match &t.pending_transaction_external_id {
+        Some(ext) => retire_pending(conn, target.connection_id, ext, now)?,
+        None => None,
+    };
+    let row = TxInsert {
+        target,
+        account_id: *account_id,
+        pending_id,
+        now,
+    };
+    row.write(conn, t)
+}
+
+struct TxInsert {
+    target: Target,
+    account_id: Uuid,
+    pending_id: Option<Uuid>,
+    now: i64,
+}
+
+impl TxInsert {
+    fn write(&self, conn: &Connection, t: &ProviderTransaction) -> Result<()> {
+        let id = crate::ids::new_id();
+        super::with_short_id(|short_id| {
+            conn.prepare_cached(
+                "INSERT INTO transactions (id, short_id, account_id, connection_id, user_id,
+                    external_id, amount, iso_currency_code, date, authorized_date, datetime, name,
+                    merchant_name, category_primary, category_detailed, payment_channel, pending,
+                    pending_transaction_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18, ?19, ?19)
+                 ON CONFLICT (connection_id, external_id) DO UPDATE SET
+                    account_id = excluded.account_id, amount = excluded.amount,
+                    iso_currency_code = excluded.iso_currency_code, date = excluded.date,
+                    authorized_date = excluded.authorized_date, datetime = excluded.datetime,
+                    name = excluded.name, merchant_name = excluded.merchant_name,
+                    category_primary = excluded.category_primary,
+                    category_detailed = excluded.category_detailed,
+                    payment_channel = excluded.payment_channel, pending = excluded.pending,
+                    pending_transaction_id = coalesce(excluded.pending_transaction_id,
+                                                      pending_transaction_id),
+                    visible = 1, removed_at = NULL, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                id,
+                short_id,
+                self.account_id,
+                self.target.connection_id,
+                self.target.user_id,
+                t.external_id,
+                t.amount,
+                t.iso_currency_code.to_ascii_uppercase(),
+                t.date.to_string(),
+                t.authorized_date.map(|d| d.to_string()),
+                t.datetime.map(jiff::Timestamp::as_second),
+                t.name,
+                t.merchant_name,
+                t.category_primary,
+                t.category_detailed,
+                t.payment_channel,
+                t.pending,
+                self.pending_id,
+                self.now
+            ])
+        })?;
+        Ok(())
+    }
+}
+
+/// Hides the pending row a posted row replaces; returns its id for `pending_transaction_id`.
+fn retire_pending(
+    conn: &Connection,
+    connection_id: Uuid,
+    external_id: &str,
+    now: i64,
+) -> Result<Option<Uuid>> {
+    let id: Option<Uuid> = conn
+        .prepare_cached(
+            "SELECT id FROM transactions WHERE connection_id = ?1 AND external_id = ?2",
+        )?
+        .query_row(params![connection_id, external_id], |r| r.get(0))
+        .optional()?;
+    if id.is_some() {
+        remove(conn, connection_id, external_id, now)?;
+    }
+    Ok(id)
+}
+
+/// Hides a transaction the provider removed (kept for history, never listed).
+fn remove(conn: &Connection, connection_id: Uuid, external_id: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE transactions SET visible = 0, removed_at = ?3, updated_at = ?3
+         WHERE connection_id = ?1 AND external_id = ?2 AND removed_at IS NULL",
+    )?
+    .execute(params![connection_id, external_id, now])?;
+    Ok(())
+}
+
+/// What merging one imported row did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merged {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// Merges one imported row by `external_id`: new rows are inserted; a known row only
+/// has its merchant and category refreshed; identical rows are left alone.
+pub fn merge_imported(
+    conn: &Connection,
+    target: Target,
+    account_id: Uuid,
+    t: &ProviderTransaction,
+    now: i64,
+) -> Result<Merged> {
+    let existing: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT merchant_name, category_primary FROM transactions
+             WHERE connection_id = ?1 AND external_id = ?2",
+        )?
+        .query_row(params![target.connection_id, t.external_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match existing {
+        None => {
+            TxInsert {
+                target,
+                account_id,
+                pending_id: None,
+                now,
+            }
+            .write(conn, t)?;
+            Ok(Merged::Inserted)
+        }
+        Some((m, c)) if m == t.merchant_name && c == t.category_primary => Ok(Merged::Unchanged),
+        Some(_) => {
+            conn.prepare_cached(
+                "UPDATE transactions SET merchant_name = ?3, category_primary = ?4, updated_at = ?5
+                 WHERE connection_id = ?1 AND external_id = ?2",
+            )?
+            .execute(params![
+                target.connection_id,
+                t.external_id,
+                t.merchant_name,
+                t.category_primary,
+                now
+            ])?;
+            Ok(Merged::Updated)
+        }
+    }
+}
