@@ -151,3 +151,51 @@ CREATE TABLE sync_logs (
 CREATE INDEX sync_logs_started ON sync_logs (started_at, id);
 CREATE INDEX sync_logs_connection ON sync_logs (connection_id, started_at, id);
 CREATE INDEX sync_logs_in_progress ON sync_logs (status) WHERE status = 'in_progress';
+
+-- Hosted-link sessions (SPEC §3): a URL a script hands to a person to connect a bank.
+-- Only a SHA-256 of the token is stored.
+CREATE TABLE hosted_link_sessions (
+    id             BLOB PRIMARY KEY NOT NULL,
+    short_id       TEXT NOT NULL UNIQUE,
+    token_hash     BLOB NOT NULL UNIQUE,
+    user_id        BLOB NOT NULL REFERENCES users (id),
+    provider       TEXT NOT NULL DEFAULT '',        -- '' = the page shows a picker
+    action         TEXT NOT NULL CHECK (action IN ('link', 'relink')),
+    connection_id  BLOB REFERENCES connections (id), -- relink only
+    single_use     INTEGER NOT NULL,
+    redirect_url   TEXT NOT NULL DEFAULT '',
+    label          TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL
+                   CHECK (status IN ('pending', 'active', 'completed', 'consumed', 'failed', 'expired')),
+    error_code     TEXT,
+    error_message  TEXT,
+    expires_at     INTEGER NOT NULL,
+    started_at     INTEGER,
+    completed_at   INTEGER,
+    created_at     INTEGER NOT NULL
+);
+-- The expiry sweep looks only at sessions that can still expire.
+CREATE INDEX hosted_link_sessions_expiry ON hosted_link_sessions (expires_at)
+    WHERE status IN ('pending', 'active', 'failed');
+
+-- Every attempt is kept, so failures stay visible after a retry.
+CREATE TABLE hosted_link_attempts (
+    session_id     BLOB NOT NULL REFERENCES hosted_link_sessions (id),
+    number         INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('active', 'succeeded', 'failed', 'abandoned')),
+    provider       TEXT NOT NULL DEFAULT '',
+    error_code     TEXT,
+    error_message  TEXT,
+    started_at     INTEGER NOT NULL,
+    finished_at    INTEGER,
+    PRIMARY KEY (session_id, number)
+) WITHOUT ROWID;
+
+-- Connections a session added (in order), and by which attempt.
+CREATE TABLE hosted_link_results (
+    session_id     BLOB NOT NULL REFERENCES hosted_link_sessions (id),
+    connection_id  BLOB NOT NULL REFERENCES connections (id),
+    attempt        INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (session_id, connection_id)
+) WITHOUT ROWID;

@@ -65,6 +65,7 @@ pub fn build(state: AppState) -> impl Endpoint {
     let spec = service.spec_endpoint();
     Route::new()
         .at("/openapi.json", spec)
+        .at("/link/:token", poem::get(crate::link_page::page))
         .nest("/docs", docs)
         .nest("/", service)
         .around(rate_limit::limit_requests)

@@ -23,6 +23,10 @@ pub enum Error {
     SyncInProgress,
     #[error("{0}")]
     Provider(String),
+    /// A hosted-link token that cannot be used: `INVALID_TOKEN` (401) or
+    /// `EXPIRED` / `CONSUMED` / `GONE` (410).
+    #[error("{1}")]
+    Token(&'static str, String),
     #[error("the database cannot be used right now")]
     DatabaseUnavailable(#[source] Internal),
     #[error("internal error")]

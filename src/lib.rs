@@ -8,6 +8,8 @@ pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod link;
+pub mod link_page;
 pub mod money;
 pub mod providers;
 pub mod secrets;
@@ -78,13 +80,19 @@ pub async fn run(
     Ok(())
 }
 
-/// Periodic housekeeping: flush `last_used_at`, shrink rate-limit buckets.
+/// Periodic housekeeping: flush `last_used_at`, shrink rate-limit buckets, persist the
+/// expiry of hosted-link sessions.
 fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         loop {
             tick.tick().await;
+            match service::link::sweep(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "hosted-link sessions expired"),
+                Err(e) => tracing::warn!(error = %e, "hosted-link expiry sweep failed"),
+            }
             if let Err(e) = state.auth.flush_last_used().await {
                 tracing::warn!(error = %e, "could not record last_used_at");
             }

@@ -115,6 +115,8 @@ impl From<Error> for ApiError {
             Error::Forbidden(m) => Self::forbidden(m),
             Error::SyncInProgress => Self::new(S::CONFLICT, "SYNC_IN_PROGRESS", err.to_string()),
             Error::Provider(m) => Self::new(S::BAD_GATEWAY, "PROVIDER_ERROR", m),
+            Error::Token("INVALID_TOKEN", m) => Self::new(S::UNAUTHORIZED, "INVALID_TOKEN", m),
+            Error::Token(code, m) => Self::new(S::GONE, code, m),
             Error::DatabaseUnavailable(cause) => {
                 tracing::error!(cause = %cause, "database unavailable");
                 Self::new(
@@ -298,6 +300,10 @@ mod tests {
             (Error::Forbidden("x".into()), 403, "FORBIDDEN"),
             (Error::SyncInProgress, 409, "SYNC_IN_PROGRESS"),
             (Error::Provider("x".into()), 502, "PROVIDER_ERROR"),
+            (Error::Token("INVALID_TOKEN", "x".into()), 401, "INVALID_TOKEN"),
+            (Error::Token("EXPIRED", "x".into()), 410, "EXPIRED"),
+            (Error::Token("CONSUMED", "x".into()), 410, "CONSUMED"),
+            (Error::Token("GONE", "x".into()), 410, "GONE"),
             (Error::unavailable("disk full"), 503, "DATABASE_UNAVAILABLE"),
             (Error::internal("SELECT secret"), 500, "INTERNAL_ERROR"),
         ];

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
+pub mod link;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
@@ -36,6 +37,10 @@ pub enum Tag {
     Connections,
     /// Sync triggers and sync logs.
     Sync,
+    /// Hosted-link sessions: hand a person a URL to connect a bank.
+    LinkSessions,
+    /// The hosted-link page's own calls (auth: the token in the path).
+    LinkPage,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -53,6 +58,8 @@ pub type Service = OpenApiService<
         import::ImportApi,
         providers::ProvidersApi,
         sync::SyncApi,
+        link::LinkApi,
+        crate::link_page::api::LinkPageApi,
     ),
     (),
 >;
@@ -79,6 +86,8 @@ pub fn service(server_url: Option<&str>) -> Service {
         import::ImportApi,
         providers::ProvidersApi,
         sync::SyncApi,
+        link::LinkApi,
+        crate::link_page::api::LinkPageApi,
     );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

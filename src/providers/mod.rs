@@ -119,6 +119,11 @@ impl Providers {
         self.enabled.get(name).cloned()
     }
 
+    /// Names of the enabled providers a person can connect through on the page.
+    pub fn enabled_names(&self) -> Vec<&'static str> {
+        self.enabled.keys().copied().collect()
+    }
+
     /// Whether `name` can be used (CSV import is always available).
     pub fn is_configured(&self, name: &str) -> bool {
         name == "csv" || self.enabled.contains_key(name)

@@ -4,4 +4,5 @@ pub mod api_keys;
 pub mod auth;
 pub mod connections;
 pub mod import;
+pub mod link;
 pub mod users;

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod connections;
 pub mod ingest;
+pub mod link_sessions;
 pub mod migrations;
 pub mod page;
 pub mod sync_logs;

@@ -1,0 +1,231 @@
+//! Hosted-link sessions for agents (SPEC §3.1–3.3): mint, poll, relink.
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::auth::ApiKeyAuth;
+use super::error::ApiError;
+use super::json::{JsonBody, OptionalJsonBody};
+use super::{Tag, parse_id};
+use crate::app::AppState;
+use crate::link::urls::with_link_id;
+use crate::service::link::{self as svc, Minted, NewLink, SessionView};
+use crate::time::rfc3339;
+
+/// One attempt to connect a bank within a session.
+#[derive(Debug, Object)]
+pub struct AttemptResponse {
+    pub number: u32,
+    /// `active`, `succeeded`, `failed` or `abandoned`.
+    pub status: String,
+    pub provider: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// UUIDs of connections this attempt added.
+    pub connection_ids: Vec<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// A hosted-link session as agents see it (never the token).
+#[derive(Debug, Object)]
+pub struct LinkSessionResponse {
+    pub id: String,
+    pub short_id: String,
+    pub user_id: String,
+    /// `""` means the page shows a provider picker.
+    pub provider: String,
+    /// `link` or `relink`.
+    pub action: String,
+    /// The connection being re-authenticated (relink only).
+    #[oai(skip_serializing_if_is_none)]
+    pub connection_id: Option<String>,
+    pub single_use: bool,
+    /// With `linkId=<session id>` appended; `""` when unset.
+    pub redirect_url: String,
+    pub label: String,
+    /// `pending`, `active`, `completed`, `consumed`, `failed` or `expired`.
+    pub status: String,
+    /// Present only when `status` is `failed`.
+    #[oai(skip_serializing_if_is_none)]
+    pub error_code: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub error_message: Option<String>,
+    /// UUIDs of connections added; `[]` until one exists.
+    pub result_connection_ids: Vec<String>,
+    pub attempts: Vec<AttemptResponse>,
+    pub expires_at: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<SessionView> for LinkSessionResponse {
+    fn from(v: SessionView) -> Self {
+        let r = v.row;
+        let id = r.id.to_string();
+        let attempts = v
+            .attempts
+            .into_iter()
+            .map(|a| AttemptResponse {
+                connection_ids: v.results.iter().filter(|(_, n)| *n == a.number).map(|(c, _)| c.to_string()).collect(),
+                number: a.number,
+                status: a.status,
+                provider: a.provider,
+                error_code: a.error_code,
+                error_message: a.error_message,
+                started_at: rfc3339(a.started_at),
+                finished_at: a.finished_at.map(rfc3339),
+            })
+            .collect();
+        Self {
+            redirect_url: with_link_id(&r.redirect_url, &id),
+            id,
+            short_id: r.short_id,
+            user_id: r.user_id.to_string(),
+            provider: r.provider,
+            action: r.action,
+            connection_id: r.connection_id.map(|c| c.to_string()),
+            single_use: r.single_use,
+            label: r.label,
+            status: r.status,
+            error_code: r.error_code,
+            error_message: r.error_message,
+            result_connection_ids: v.results.iter().map(|(c, _)| c.to_string()).collect(),
+            attempts,
+            expires_at: rfc3339(r.expires_at),
+            started_at: r.started_at.map(rfc3339),
+            completed_at: r.completed_at.map(rfc3339),
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+/// A freshly minted session: the object plus `token` and `url`, shown once.
+#[derive(Debug, Object)]
+pub struct CreatedLinkSessionResponse {
+    #[oai(flatten)]
+    pub session: LinkSessionResponse,
+    /// The claim code (≥ 128 random bits). Only its SHA-256 is stored.
+    pub token: String,
+    /// Hand this to the person: `<public base URL>/link/<token>`.
+    pub url: String,
+}
+
+/// `POST /api/v1/connections/link` body.
+#[derive(Debug, Object)]
+pub struct CreateLinkRequest {
+    /// UUID or short_id of an existing user.
+    pub user_id: String,
+    /// `""`/absent: the page shows a picker; else a configured provider name.
+    pub provider: Option<String>,
+    /// Default true: the session ends on its first success.
+    pub single_use: Option<bool>,
+    /// Absolute `https://`, `http://` or custom-scheme URL to send the browser to afterwards.
+    pub redirect_url: Option<String>,
+    /// At most 200 characters, shown on the page.
+    pub label: Option<String>,
+    /// 60–86400, default 14400 (4 hours).
+    pub expires_in_seconds: Option<i64>,
+}
+
+/// `POST /api/v1/connections/{id}/relink` body.
+#[derive(Debug, Object)]
+pub struct RelinkRequest {
+    pub redirect_url: Option<String>,
+    pub label: Option<String>,
+    pub expires_in_seconds: Option<i64>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedLink {
+    /// The session, with its one-time `token` and `url`.
+    #[oai(status = 201)]
+    Created(Json<CreatedLinkSessionResponse>),
+}
+
+pub struct LinkApi;
+
+#[OpenApi(tag = "Tag::LinkSessions")]
+impl LinkApi {
+    /// Create a hosted-link session
+    ///
+    /// Returns a `url` to hand to a person, who opens it in a browser and connects a bank;
+    /// poll `GET /api/v1/connections/link/{id}` until the status is final. Scope: full_access.
+    #[oai(path = "/api/v1/connections/link", method = "post", operation_id = "link_sessions.create")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        auth: ApiKeyAuth,
+        body: JsonBody<CreateLinkRequest>,
+    ) -> Result<CreatedLink, ApiError> {
+        auth.require_full_access()?;
+        let b = body.0;
+        let new = NewLink {
+            user: parse_id(&b.user_id, "user")?,
+            provider: b.provider.unwrap_or_default(),
+            single_use: b.single_use.unwrap_or(true),
+            redirect_url: b.redirect_url,
+            label: b.label,
+            expires_in_seconds: b.expires_in_seconds.unwrap_or(svc::DEFAULT_EXPIRY),
+        };
+        let minted = svc::create(&state, new).await?;
+        Ok(created(&state, req, minted))
+    }
+
+    /// Poll a hosted-link session
+    ///
+    /// `id` is the UUID or short_id. Expiry is reported as soon as `expires_at` passes.
+    /// Scope: any key.
+    #[oai(path = "/api/v1/connections/link/:id", method = "get", operation_id = "link_sessions.get")]
+    async fn get(&self, state: Data<&AppState>, _auth: ApiKeyAuth, id: Path<String>) -> Result<Json<LinkSessionResponse>, ApiError> {
+        let id = parse_id(&id, "link session")?;
+        Ok(Json(svc::view(&state, id).await?.into()))
+    }
+
+    /// Re-authenticate a connection through a hosted-link session
+    ///
+    /// A single-use session pinned to the connection's provider and user. Success sets the
+    /// connection back to `active`. A disconnected connection is 409 `CONFLICT`. Scope: full_access.
+    #[oai(path = "/api/v1/connections/:id/relink", method = "post", operation_id = "link_sessions.relink")]
+    async fn relink(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        auth: ApiKeyAuth,
+        id: Path<String>,
+        body: OptionalJsonBody<RelinkRequest>,
+    ) -> Result<CreatedLink, ApiError> {
+        auth.require_full_access()?;
+        let id = parse_id(&id, "connection")?;
+        let b = body.0.unwrap_or(RelinkRequest { redirect_url: None, label: None, expires_in_seconds: None });
+        let expires = b.expires_in_seconds.unwrap_or(svc::DEFAULT_EXPIRY);
+        let minted = svc::relink(&state, id, b.redirect_url.as_deref(), b.label.as_deref(), expires).await?;
+        Ok(created(&state, req, minted))
+    }
+}
+
+fn created(state: &AppState, req: &Request, minted: Minted) -> CreatedLink {
+    let url = format!("{}/link/{}", public_base(state, req), minted.token);
+    CreatedLink::Created(Json(CreatedLinkSessionResponse { session: minted.view.into(), token: minted.token, url }))
+}
+
+/// The configured public base URL, else the one the request came in on.
+pub fn public_base(state: &AppState, req: &Request) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.clone();
+    }
+    let host = req
+        .header("x-forwarded-host")
+        .or_else(|| req.header("host"))
+        .map_or_else(|| state.config.listen.to_string(), str::to_owned);
+    let scheme = match req.header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}

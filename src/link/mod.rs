@@ -1,0 +1,5 @@
+//! Hosted-link sessions (SPEC §3): the lifecycle state machine, URL and token helpers.
+//! The use-cases live in `service::link`; the page in `link_page`.
+
+pub mod lifecycle;
+pub mod urls;

@@ -1,0 +1,188 @@
+"use strict";
+(function () {
+  var token = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
+  var steps = ["loading", "picker", "form", "progress", "success", "failure", "final"];
+  var session = null;
+  var provider = "";
+  var BLOCKED = ["javascript:", "data:", "file:", "vbscript:", "about:", "blob:"];
+
+  function $(id) { return document.getElementById(id); }
+  function show(step) {
+    steps.forEach(function (s) { $("step-" + s).hidden = s !== step; });
+    var h = $("step-" + step).querySelector("h2");
+    if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+  }
+  function call(path, method, body) {
+    return fetch("/_link/" + encodeURIComponent(token) + path, {
+      method: method || "GET",
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (!r.ok) {
+          var err = (data && data.error) || {};
+          throw { status: r.status, code: err.code || "ERROR", message: err.message || "Unexpected answer from the server." };
+        }
+        return data;
+      });
+    }, function () {
+      throw { status: 0, code: "NETWORK", message: "Could not reach the server. Check your connection." };
+    });
+  }
+  function safeRedirect(url) {
+    if (!url) { return false; }
+    var u;
+    try { u = new URL(url); } catch (e) { return false; }
+    if (BLOCKED.indexOf(u.protocol.toLowerCase()) !== -1) { return false; }
+    window.location.assign(u.href);
+    return true;
+  }
+  function finalScreen(title, text) {
+    $("final-title").textContent = title;
+    $("final-text").textContent = text;
+    show("final");
+  }
+  function fatal(err) {
+    if (err.status === 410 || err.status === 401) {
+      var title = err.code === "EXPIRED" ? "This link has expired" :
+        err.code === "CONSUMED" ? "This link has already been used" : "This link can no longer be used";
+      finalScreen(title, err.message);
+      return;
+    }
+    $("failure-message").textContent = err.message;
+    show("failure");
+  }
+
+  function claim() {
+    show("loading");
+    call("/session").then(function (s) {
+      session = s;
+      if (s.label) { $("label").textContent = s.label; $("label").hidden = false; }
+      if (s.action === "relink") { $("title").textContent = "Reconnect your bank"; }
+      if (s.provider) { start(s.provider); } else { picker(s.providers); }
+    }, fatal);
+  }
+
+  function picker(list) {
+    var ul = $("providers");
+    ul.textContent = "";
+    list.forEach(function (p) {
+      var li = document.createElement("li");
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = p.display_name;
+      b.setAttribute("data-provider", p.name);
+      b.addEventListener("click", function () { start(p.name); });
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    if (!list.length) { fatal({ status: 0, message: "No bank provider is enabled on this server." }); return; }
+    show("picker");
+  }
+
+  function start(name) {
+    provider = name;
+    show("loading");
+    call("/providers/" + encodeURIComponent(name) + "/start", "POST").then(function (flow) {
+      $("form-title").textContent = "Sign in to " + flow.institution_name;
+      renderFields(flow.fields);
+      $("back").hidden = !!(session && session.provider);
+      show("form");
+    }, fatal);
+  }
+
+  function renderFields(fields) {
+    var box = $("fields");
+    box.textContent = "";
+    fields.forEach(function (f) {
+      var label = document.createElement("label");
+      label.htmlFor = "field-" + f.name;
+      label.textContent = f.label;
+      var input;
+      if (f.kind === "select") {
+        input = document.createElement("select");
+        f.options.forEach(function (o) {
+          var opt = document.createElement("option");
+          opt.value = o.value;
+          opt.textContent = o.label;
+          input.appendChild(opt);
+        });
+      } else {
+        input = document.createElement("input");
+        input.type = f.kind === "password" ? "password" : "text";
+        input.autocomplete = f.kind === "password" ? "current-password" : "username";
+      }
+      input.id = "field-" + f.name;
+      input.name = f.name;
+      box.appendChild(label);
+      box.appendChild(input);
+    });
+  }
+
+  function submit(ev) {
+    ev.preventDefault();
+    var credentials = {};
+    Array.prototype.forEach.call($("fields").querySelectorAll("input, select"), function (el) {
+      if (el.name !== "password") { credentials[el.name] = el.value; }
+    });
+    show("progress");
+    call("/connections", "POST", { provider: provider, credentials: credentials }).then(success, function (err) {
+      if (err.status === 410 || err.status === 401) { fatal(err); return; }
+      $("failure-message").textContent = err.message;
+      show("failure");
+    });
+  }
+
+  function success(res) {
+    session = res.session;
+    $("institution").textContent = (res.institution_name || "Your bank") + " is connected.";
+    var ul = $("accounts");
+    ul.textContent = "";
+    res.accounts.forEach(function (a) {
+      var li = document.createElement("li");
+      var name = document.createElement("span");
+      name.textContent = a.name + (a.mask ? " ••" + a.mask : "");
+      var cur = document.createElement("span");
+      cur.className = "muted";
+      cur.textContent = a.iso_currency_code;
+      li.appendChild(name);
+      li.appendChild(cur);
+      ul.appendChild(li);
+    });
+    var finished = session.status === "consumed";
+    $("add-another").hidden = finished;
+    $("done").hidden = finished;
+    show("success");
+    if (finished) { leave(); }
+  }
+
+  function leave() {
+    var url = session && session.redirect_url;
+    if (url) {
+      $("redirect-note").textContent = "Taking you back…";
+      setTimeout(function () {
+        if (!safeRedirect(url)) { $("redirect-note").textContent = "All done. You can close this page."; }
+      }, 1200);
+    } else {
+      $("redirect-note").textContent = "All done. You can close this page.";
+    }
+  }
+
+  function done() {
+    call("/complete", "POST").then(function () {
+      if (session && session.redirect_url) { show("success"); $("add-another").hidden = true; $("done").hidden = true; leave(); }
+      else { finalScreen("All done", "Your banks are connected. You can close this page."); }
+    }, fatal);
+  }
+
+  $("signin").addEventListener("submit", submit);
+  $("retry").addEventListener("click", claim);
+  $("add-another").addEventListener("click", claim);
+  $("done").addEventListener("click", done);
+  $("back").addEventListener("click", function () { picker(session.providers); });
+  claim();
+})();
