@@ -1,6 +1,7 @@
 //! HTTP translation only: one file per resource (its `#[OpenApi]` impl and DTOs), the
 //! error mapping, the auth scheme, pagination and the middleware around them.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod middleware;
 pub mod money;
 pub mod pagination;
 pub mod rate_limit;
+pub mod transactions;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -28,6 +30,10 @@ pub enum Tag {
     Users,
     /// API keys (`X-API-Key`).
     ApiKeys,
+    /// Bank accounts.
+    Accounts,
+    /// Bank transactions: list, count, summary.
+    Transactions,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -36,7 +42,16 @@ pub fn parse_id(raw: &str, what: &str) -> Result<IdRef, ApiError> {
 }
 
 /// The typed API and its generated OpenAPI document.
-pub type Service = OpenApiService<(health::HealthApi, users::UsersApi, api_keys::ApiKeysApi), ()>;
+pub type Service = OpenApiService<
+    (
+        health::HealthApi,
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        accounts::AccountsApi,
+        transactions::TransactionsApi,
+    ),
+    (),
+>;
 
 const DESCRIPTION: &str = "\
 Self-hosted personal-finance data server.\n\n\
@@ -52,7 +67,13 @@ the bucket is full); over the limit is 429 `RATE_LIMITED` with `Retry-After`.";
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(server_url: Option<&str>) -> Service {
-    let apis = (health::HealthApi, users::UsersApi, api_keys::ApiKeysApi);
+    let apis = (
+        health::HealthApi,
+        users::UsersApi,
+        api_keys::ApiKeysApi,
+        accounts::AccountsApi,
+        transactions::TransactionsApi,
+    );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)
         .license(poem_openapi::LicenseObject::new("MIT OR Apache-2.0"));

@@ -1,9 +1,11 @@
 //! The one place that opens the database: a read pool plus a single writer over one
 //! SQLite file, with every query run on the blocking thread pool, never the async threads.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod migrations;
 pub mod page;
+pub mod transactions;
 pub mod users;
 
 use std::fs::{self, OpenOptions};

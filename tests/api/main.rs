@@ -3,12 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bank_fixture;
 mod helpers;
 
+mod accounts;
 mod api_keys;
 mod binary;
 mod errors;
 mod health;
 mod openapi;
 mod rate_limit;
+mod transactions;
 mod users;
