@@ -1,6 +1,7 @@
 //! HTTP translation only: one file per resource (its `#[OpenApi]` impl and DTOs), the
 //! error mapping, the auth scheme, pagination and the middleware around them.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod connections;
@@ -15,6 +16,7 @@ pub mod pagination;
 pub mod providers;
 pub mod rate_limit;
 pub mod sync;
+pub mod transactions;
 pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -41,6 +43,10 @@ pub enum Tag {
     LinkSessions,
     /// The hosted-link page's own calls (auth: the token in the path).
     LinkPage,
+    /// Bank accounts.
+    Accounts,
+    /// Bank transactions: list, count, summary.
+    Transactions,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -60,6 +66,8 @@ pub type Service = OpenApiService<
         sync::SyncApi,
         link::LinkApi,
         crate::link_page::api::LinkPageApi,
+        accounts::AccountsApi,
+        transactions::TransactionsApi,
     ),
     (),
 >;
@@ -88,6 +96,8 @@ pub fn service(server_url: Option<&str>) -> Service {
         sync::SyncApi,
         link::LinkApi,
         crate::link_page::api::LinkPageApi,
+        accounts::AccountsApi,
+        transactions::TransactionsApi,
     );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

@@ -167,7 +167,7 @@ pub fn apply(conn: &Connection, session: &SessionRow, t: &Transition, provider: 
         .execute(params![session.id, number, provider, now])?;
     }
     if let Some((number, status)) = t.finish_attempt {
-        let (code, message) = match (&t.set_error, status) {
+        let (code, message) = match (&t.attempt_error, status) {
             (Some((c, m)), AttemptStatus::Failed) => (Some(c.as_str()), Some(m.as_str())),
             _ => (None, None),
         };

@@ -1,6 +1,7 @@
 //! The one place that opens the database: a read pool plus a single writer over one
 //! SQLite file, with every query run on the blocking thread pool, never the async threads.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod connections;
 pub mod ingest;
@@ -8,6 +9,7 @@ pub mod link_sessions;
 pub mod migrations;
 pub mod page;
 pub mod sync_logs;
+pub mod transactions;
 pub mod users;
 
 use std::fs::{self, OpenOptions};

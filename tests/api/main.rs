@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bank_fixture;
 mod helpers;
 
+mod accounts;
 mod api_keys;
 mod binary;
 mod connections;
@@ -15,4 +17,5 @@ mod import;
 mod openapi;
 mod rate_limit;
 mod sync;
+mod transactions;
 mod users;
