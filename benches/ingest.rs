@@ -15,12 +15,15 @@ use breadbox::store::ingest::{self, Target};
 use jiff::civil::Date;
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 const WORDS: [&str; 12] = [
-    "Coffee", "Grocer", "Fuel", "Books", "Pharmacy", "Cinema", "Bakery", "Hardware", "Taxi", "Pizza",
-    "Florist", "Gym",
+    "Coffee", "Grocer", "Fuel", "Books", "Pharmacy", "Cinema", "Bakery", "Hardware", "Taxi",
+    "Pizza", "Florist", "Gym",
 ];
 
 fn batch(rows: usize, tag: &str) -> SyncBatch {
@@ -43,7 +46,9 @@ fn batch(rows: usize, tag: &str) -> SyncBatch {
             account_external_id: "acc".into(),
             amount: i64::try_from(i % 10_000).unwrap_or(0) + 1,
             iso_currency_code: "USD".into(),
-            date: start.checked_add(jiff::Span::new().days(i64::try_from(i % 2000).unwrap_or(0))).unwrap_or(start),
+            date: start
+                .checked_add(jiff::Span::new().days(i64::try_from(i % 2000).unwrap_or(0)))
+                .unwrap_or(start),
             authorized_date: None,
             datetime: None,
             name: format!("{} #{}", WORDS[i % WORDS.len()], i % 977),
@@ -55,14 +60,26 @@ fn batch(rows: usize, tag: &str) -> SyncBatch {
             pending_transaction_external_id: None,
         })
         .collect();
-    SyncBatch { accounts: vec![account], added, ..SyncBatch::default() }
+    SyncBatch {
+        accounts: vec![account],
+        added,
+        ..SyncBatch::default()
+    }
 }
 
 fn csv(rows: usize) -> Vec<u8> {
     use std::fmt::Write as _;
     let mut out = String::from("Date,Description,Amount\n");
     for i in 0..rows {
-        let _ = writeln!(out, "2024-{:02}-{:02},{} {i},-{}.{:02}", 1 + i % 12, 1 + i % 28, WORDS[i % 12], 1 + i % 900, i % 100);
+        let _ = writeln!(
+            out,
+            "2024-{:02}-{:02},{} {i},-{}.{:02}",
+            1 + i % 12,
+            1 + i % 28,
+            WORDS[i % 12],
+            1 + i % 900,
+            i % 100
+        );
     }
     out.into_bytes()
 }
@@ -79,22 +96,40 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = Db::open_in(dir.path())?;
     let user = db.write_blocking(|tx| breadbox::store::users::insert(tx, "Bench", None, 0))?;
-    let new = NewConnection { user_id: user.id, provider: "demo".into(), institution_id: None, institution_name: None, credentials: None };
+    let new = NewConnection {
+        user_id: user.id,
+        provider: "demo".into(),
+        institution_id: None,
+        institution_name: None,
+        credentials: None,
+    };
     let conn = db.write_blocking(|tx| connections::insert(tx, &new, 0))?;
-    let target = Target { connection_id: conn.id, user_id: user.id };
+    let target = Target {
+        connection_id: conn.id,
+        user_id: user.id,
+    };
 
     let started = Instant::now();
     for chunk in 0..prefill.div_ceil(100_000) {
-        let b = batch(100_000.min(prefill - chunk * 100_000), &format!("pre{chunk}"));
+        let b = batch(
+            100_000.min(prefill - chunk * 100_000),
+            &format!("pre{chunk}"),
+        );
         db.write_blocking(|tx| ingest::apply(tx, target, &b, 0))?;
     }
-    println!("prefill: {prefill} rows in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "prefill: {prefill} rows in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let b = batch(rows, "sync");
     let started = Instant::now();
     db.write_blocking(|tx| ingest::apply(tx, target, &b, 0))?;
     let secs = started.elapsed().as_secs_f64();
-    println!("sync ingest: {rows} rows in {secs:.2} s = {:.0} rows/s (one transaction)", rate(rows, secs));
+    println!(
+        "sync ingest: {rows} rows in {secs:.2} s = {:.0} rows/s (one transaction)",
+        rate(rows, secs)
+    );
 
     let file = csv(rows);
     let req = ImportRequest {
@@ -106,6 +141,10 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let r = import_blocking(&db, &file, &req, &mut |_, _, _| {})?;
     let secs = started.elapsed().as_secs_f64();
-    println!("csv import: {} rows (parse + store) in {secs:.2} s = {:.0} rows/s", r.imported, rate(rows, secs));
+    println!(
+        "csv import: {} rows (parse + store) in {secs:.2} s = {:.0} rows/s",
+        r.imported,
+        rate(rows, secs)
+    );
     Ok(())
 }

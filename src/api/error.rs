@@ -300,7 +300,11 @@ mod tests {
             (Error::Forbidden("x".into()), 403, "FORBIDDEN"),
             (Error::SyncInProgress, 409, "SYNC_IN_PROGRESS"),
             (Error::Provider("x".into()), 502, "PROVIDER_ERROR"),
-            (Error::Token("INVALID_TOKEN", "x".into()), 401, "INVALID_TOKEN"),
+            (
+                Error::Token("INVALID_TOKEN", "x".into()),
+                401,
+                "INVALID_TOKEN",
+            ),
             (Error::Token("EXPIRED", "x".into()), 410, "EXPIRED"),
             (Error::Token("CONSUMED", "x".into()), 410, "CONSUMED"),
             (Error::Token("GONE", "x".into()), 410, "GONE"),

@@ -71,7 +71,12 @@ impl From<SessionView> for LinkSessionResponse {
             .attempts
             .into_iter()
             .map(|a| AttemptResponse {
-                connection_ids: v.results.iter().filter(|(_, n)| *n == a.number).map(|(c, _)| c.to_string()).collect(),
+                connection_ids: v
+                    .results
+                    .iter()
+                    .filter(|(_, n)| *n == a.number)
+                    .map(|(c, _)| c.to_string())
+                    .collect(),
                 number: a.number,
                 status: a.status,
                 provider: a.provider,
@@ -155,7 +160,11 @@ impl LinkApi {
     ///
     /// Returns a `url` to hand to a person, who opens it in a browser and connects a bank;
     /// poll `GET /api/v1/connections/link/{id}` until the status is final. Scope: full_access.
-    #[oai(path = "/api/v1/connections/link", method = "post", operation_id = "link_sessions.create")]
+    #[oai(
+        path = "/api/v1/connections/link",
+        method = "post",
+        operation_id = "link_sessions.create"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -181,8 +190,17 @@ impl LinkApi {
     ///
     /// `id` is the UUID or short_id. Expiry is reported as soon as `expires_at` passes.
     /// Scope: any key.
-    #[oai(path = "/api/v1/connections/link/:id", method = "get", operation_id = "link_sessions.get")]
-    async fn get(&self, state: Data<&AppState>, _auth: ApiKeyAuth, id: Path<String>) -> Result<Json<LinkSessionResponse>, ApiError> {
+    #[oai(
+        path = "/api/v1/connections/link/:id",
+        method = "get",
+        operation_id = "link_sessions.get"
+    )]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: ApiKeyAuth,
+        id: Path<String>,
+    ) -> Result<Json<LinkSessionResponse>, ApiError> {
         let id = parse_id(&id, "link session")?;
         Ok(Json(svc::view(&state, id).await?.into()))
     }
@@ -191,7 +209,11 @@ impl LinkApi {
     ///
     /// A single-use session pinned to the connection's provider and user. Success sets the
     /// connection back to `active`. A disconnected connection is 409 `CONFLICT`. Scope: full_access.
-    #[oai(path = "/api/v1/connections/:id/relink", method = "post", operation_id = "link_sessions.relink")]
+    #[oai(
+        path = "/api/v1/connections/:id/relink",
+        method = "post",
+        operation_id = "link_sessions.relink"
+    )]
     async fn relink(
         &self,
         state: Data<&AppState>,
@@ -202,16 +224,31 @@ impl LinkApi {
     ) -> Result<CreatedLink, ApiError> {
         auth.require_full_access()?;
         let id = parse_id(&id, "connection")?;
-        let b = body.0.unwrap_or(RelinkRequest { redirect_url: None, label: None, expires_in_seconds: None });
+        let b = body.0.unwrap_or(RelinkRequest {
+            redirect_url: None,
+            label: None,
+            expires_in_seconds: None,
+        });
         let expires = b.expires_in_seconds.unwrap_or(svc::DEFAULT_EXPIRY);
-        let minted = svc::relink(&state, id, b.redirect_url.as_deref(), b.label.as_deref(), expires).await?;
+        let minted = svc::relink(
+            &state,
+            id,
+            b.redirect_url.as_deref(),
+            b.label.as_deref(),
+            expires,
+        )
+        .await?;
         Ok(created(&state, req, minted))
     }
 }
 
 fn created(state: &AppState, req: &Request, minted: Minted) -> CreatedLink {
     let url = format!("{}/link/{}", public_base(state, req), minted.token);
-    CreatedLink::Created(Json(CreatedLinkSessionResponse { session: minted.view.into(), token: minted.token, url }))
+    CreatedLink::Created(Json(CreatedLinkSessionResponse {
+        session: minted.view.into(),
+        token: minted.token,
+        url,
+    }))
 }
 
 /// The configured public base URL, else the one the request came in on.

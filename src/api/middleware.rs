@@ -24,7 +24,7 @@ fn body_limit(path: &str) -> usize {
 /// Logs method, path, status and latency of every request. Never headers: the key is one.
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = redact_path(req.uri().path());
     let started = Instant::now();
     let resp = next.call(req).await.map(IntoResponse::into_response);
     let status = match &resp {
@@ -34,6 +34,17 @@ pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(%method, %path, status = status.as_u16(), latency_ms = format_args!("{latency_ms:.2}"), "request");
     resp
+}
+
+/// The path with hosted-link tokens replaced, so they never reach the log.
+fn redact_path(path: &str) -> String {
+    for prefix in ["/link/", "/_link/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}<token>{tail}");
+        }
+    }
+    path.to_owned()
 }
 
 /// Rejects bodies over the limit with 413 before any handler parses them.
@@ -71,5 +82,20 @@ pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result
             let api: ApiError = error::from_poem(&err);
             Ok(api.into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted_from_logged_paths() {
+        assert_eq!(redact_path("/link/abcDEF123"), "/link/<token>");
+        assert_eq!(
+            redact_path("/_link/abcDEF123/session"),
+            "/_link/<token>/session"
+        );
+        assert_eq!(redact_path("/api/v1/users"), "/api/v1/users");
     }
 }

@@ -128,8 +128,16 @@ impl LinkPageApi {
     /// Claim the session (the page opened)
     ///
     /// `pending` or `failed` → `active` with a new attempt. Auth: the token in the path.
-    #[oai(path = "/_link/:token/session", method = "get", operation_id = "link_page.session")]
-    async fn session(&self, state: Data<&AppState>, token: Path<String>) -> Result<Json<PageSession>, ApiError> {
+    #[oai(
+        path = "/_link/:token/session",
+        method = "get",
+        operation_id = "link_page.session"
+    )]
+    async fn session(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> Result<Json<PageSession>, ApiError> {
         let view = svc::claim(&state, &token).await?;
         Ok(Json(page_session(&state, view)))
     }
@@ -137,8 +145,17 @@ impl LinkPageApi {
     /// Start a provider's flow
     ///
     /// 403 `FORBIDDEN` if the session is pinned to another provider. Auth: the token.
-    #[oai(path = "/_link/:token/providers/:name/start", method = "post", operation_id = "link_page.start")]
-    async fn start(&self, state: Data<&AppState>, token: Path<String>, name: Path<String>) -> Result<Json<FlowResponse>, ApiError> {
+    #[oai(
+        path = "/_link/:token/providers/:name/start",
+        method = "post",
+        operation_id = "link_page.start"
+    )]
+    async fn start(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+        name: Path<String>,
+    ) -> Result<Json<FlowResponse>, ApiError> {
         let flow = svc::start(&state, &token, &name).await?;
         Ok(Json(flow_for(&flow.provider)))
     }
@@ -148,17 +165,37 @@ impl LinkPageApi {
     /// Creates the connection for the session's user (or re-authenticates it for a relink),
     /// runs its first sync and moves the session on. A provider failure fails the attempt
     /// and is 502 `PROVIDER_ERROR`. Auth: the token.
-    #[oai(path = "/_link/:token/connections", method = "post", operation_id = "link_page.finish")]
-    async fn finish(&self, state: Data<&AppState>, token: Path<String>, body: JsonBody<FinishRequest>) -> Result<Finished, ApiError> {
+    #[oai(
+        path = "/_link/:token/connections",
+        method = "post",
+        operation_id = "link_page.finish"
+    )]
+    async fn finish(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+        body: JsonBody<FinishRequest>,
+    ) -> Result<Finished, ApiError> {
         let credentials = body.credentials.clone().unwrap_or(serde_json::Value::Null);
         let done = svc::finish(&state, &token, &body.provider, &credentials).await?;
         let conn_id = done.connection.id;
-        let filter = AccountFilter { user_id: None, connection_id: Some(IdRef::Uuid(conn_id)) };
-        let page = state.db.read(move |c| accounts::page(c, &filter, 500, None)).await?;
+        let filter = AccountFilter {
+            user_id: None,
+            connection_id: Some(IdRef::Uuid(conn_id)),
+        };
+        let page = state
+            .db
+            .read(move |c| accounts::page(c, &filter, 500, None))
+            .await?;
         let accounts = page
             .items
             .into_iter()
-            .map(|a| PageAccount { name: a.name, mask: a.mask, account_type: a.account_type, iso_currency_code: a.iso_currency_code })
+            .map(|a| PageAccount {
+                name: a.name,
+                mask: a.mask,
+                account_type: a.account_type,
+                iso_currency_code: a.iso_currency_code,
+            })
             .collect();
         Ok(Finished::Created(Json(FinishResponse {
             connection_id: conn_id.to_string(),
@@ -171,8 +208,16 @@ impl LinkPageApi {
     /// The person pressed Done
     ///
     /// → `consumed`. Idempotent: a repeat is 204 too. Auth: the token.
-    #[oai(path = "/_link/:token/complete", method = "post", operation_id = "link_page.complete")]
-    async fn complete(&self, state: Data<&AppState>, token: Path<String>) -> Result<Completed, ApiError> {
+    #[oai(
+        path = "/_link/:token/complete",
+        method = "post",
+        operation_id = "link_page.complete"
+    )]
+    async fn complete(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+    ) -> Result<Completed, ApiError> {
         match svc::done(&state, &token).await {
             Ok(_) | Err(crate::Error::Token("CONSUMED", _)) => Ok(Completed::NoContent),
             Err(e) => Err(e.into()),
@@ -182,11 +227,24 @@ impl LinkPageApi {
     /// Report a failure from the page
     ///
     /// → `failed` (re-claimable by opening the page again). Auth: the token.
-    #[oai(path = "/_link/:token/fail", method = "post", operation_id = "link_page.fail")]
-    async fn fail(&self, state: Data<&AppState>, token: Path<String>, body: OptionalJsonBody<FailRequest>) -> Result<Json<PageSession>, ApiError> {
+    #[oai(
+        path = "/_link/:token/fail",
+        method = "post",
+        operation_id = "link_page.fail"
+    )]
+    async fn fail(
+        &self,
+        state: Data<&AppState>,
+        token: Path<String>,
+        body: OptionalJsonBody<FailRequest>,
+    ) -> Result<Json<PageSession>, ApiError> {
         let (code, message) = body.0.map_or((None, None), |b| (b.code, b.message));
-        let code = code.filter(|c| !c.is_empty()).unwrap_or_else(|| "LINK_FAILED".into());
-        let message = message.filter(|m| !m.is_empty()).unwrap_or_else(|| "the person could not finish connecting".into());
+        let code = code
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| "LINK_FAILED".into());
+        let message = message
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "the person could not finish connecting".into());
         let code: String = code.chars().take(64).collect();
         let message: String = message.chars().take(500).collect();
         let view = svc::fail(&state, &token, &code, &message).await?;
@@ -198,9 +256,20 @@ fn page_session(state: &AppState, v: SessionView) -> PageSession {
     let r = v.row;
     let id = r.id.to_string();
     let providers = if r.provider.is_empty() {
-        state.providers.enabled_names().into_iter().map(|n| PageProvider { name: n.into(), display_name: display_name(n).into() }).collect()
+        state
+            .providers
+            .enabled_names()
+            .into_iter()
+            .map(|n| PageProvider {
+                name: n.into(),
+                display_name: display_name(n).into(),
+            })
+            .collect()
     } else {
-        vec![PageProvider { name: r.provider.clone(), display_name: display_name(&r.provider).into() }]
+        vec![PageProvider {
+            name: r.provider.clone(),
+            display_name: display_name(&r.provider).into(),
+        }]
     };
     PageSession {
         redirect_url: with_link_id(&r.redirect_url, &id),
@@ -229,7 +298,10 @@ fn display_name(provider: &str) -> &'static str {
 }
 
 fn flow_for(provider: &str) -> FlowResponse {
-    let option = |v: &str, l: &str| FlowOption { value: v.into(), label: l.into() };
+    let option = |v: &str, l: &str| FlowOption {
+        value: v.into(),
+        label: l.into(),
+    };
     let fields = match provider {
         "demo" => vec![
             FlowField {
@@ -238,13 +310,26 @@ fn flow_for(provider: &str) -> FlowResponse {
                 kind: "select".into(),
                 options: vec![
                     option("demo_good", "demo_good — everything works"),
-                    option("demo_reauth", "demo_reauth — needs sign-in again after the first sync"),
+                    option(
+                        "demo_reauth",
+                        "demo_reauth — needs sign-in again after the first sync",
+                    ),
                     option("demo_error", "demo_error — the bank is down"),
                 ],
             },
-            FlowField { name: "password".into(), label: "Password (any)".into(), kind: "password".into(), options: vec![] },
+            FlowField {
+                name: "password".into(),
+                label: "Password (any)".into(),
+                kind: "password".into(),
+                options: vec![],
+            },
         ],
         _ => vec![],
     };
-    FlowResponse { provider: provider.into(), institution_name: display_name(provider).into(), kind: "form".into(), fields }
+    FlowResponse {
+        provider: provider.into(),
+        institution_name: display_name(provider).into(),
+        kind: "form".into(),
+        fields,
+    }
 }

@@ -17,13 +17,23 @@ const SCRIPT: &str = include_str!("page.js");
 /// `GET /link/{token}`.
 #[handler]
 pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response {
-    let nonce = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, crate::crypto::random_bytes::<16>());
+    let nonce = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        crate::crypto::random_bytes::<16>(),
+    );
     let (status, body) = match crate::service::link::peek(&state, &token).await {
         Ok(_) => (StatusCode::OK, render_app(&nonce)),
         Err(Error::Token(code, _)) => notice(code, &nonce),
         Err(e) => {
             tracing::error!(error = %e, "link page failed");
-            (StatusCode::SERVICE_UNAVAILABLE, render_notice(&nonce, "Something went wrong", "Please try again in a moment."))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                render_notice(
+                    &nonce,
+                    "Something went wrong",
+                    "Please try again in a moment.",
+                ),
+            )
         }
     };
     with_headers(Html(body).with_status(status).into_response(), &nonce)
@@ -31,10 +41,26 @@ pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response
 
 fn notice(code: &str, nonce: &str) -> (StatusCode, String) {
     let (status, title, text) = match code {
-        "EXPIRED" => (StatusCode::GONE, "This link has expired", "Ask whoever sent it to you for a new link."),
-        "CONSUMED" => (StatusCode::GONE, "This link has already been used", "Your bank is connected. You can close this page."),
-        "GONE" => (StatusCode::GONE, "This link can no longer be used", "Ask whoever sent it to you for a new link."),
-        _ => (StatusCode::UNAUTHORIZED, "This link is not valid", "Check that you copied the whole link, or ask for a new one."),
+        "EXPIRED" => (
+            StatusCode::GONE,
+            "This link has expired",
+            "Ask whoever sent it to you for a new link.",
+        ),
+        "CONSUMED" => (
+            StatusCode::GONE,
+            "This link has already been used",
+            "Your bank is connected. You can close this page.",
+        ),
+        "GONE" => (
+            StatusCode::GONE,
+            "This link can no longer be used",
+            "Ask whoever sent it to you for a new link.",
+        ),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            "This link is not valid",
+            "Check that you copied the whole link, or ask for a new one.",
+        ),
     };
     (status, render_notice(nonce, title, text))
 }

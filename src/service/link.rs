@@ -66,24 +66,60 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     check_expiry(req.expires_in_seconds)?;
     let provider = req.provider.trim().to_owned();
     if !provider.is_empty() && !state.providers.is_configured(&provider) || provider == "csv" {
-        return Err(Error::Validation(format!("provider: `{provider}` is not a configured provider")));
+        return Err(Error::Validation(format!(
+            "provider: `{provider}` is not a configured provider"
+        )));
     }
     let user = req.user.clone();
-    let user = state.db.read(move |c| users::get(c, &user)).await?.ok_or(Error::NotFound("user"))?;
-    let row = new_row(user.id, provider, "link", None, req.single_use, redirect, label, req.expires_in_seconds);
+    let user = state
+        .db
+        .read(move |c| users::get(c, &user))
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let row = new_row(
+        user.id,
+        provider,
+        "link",
+        None,
+        req.single_use,
+        redirect,
+        label,
+        req.expires_in_seconds,
+    );
     insert(state, row).await
 }
 
 /// Mints a `relink` session for a connection (single use, pinned to its provider).
-pub async fn relink(state: &AppState, conn: IdRef, redirect_url: Option<&str>, label: Option<&str>, expires_in: i64) -> Result<Minted> {
+pub async fn relink(
+    state: &AppState,
+    conn: IdRef,
+    redirect_url: Option<&str>,
+    label: Option<&str>,
+    expires_in: i64,
+) -> Result<Minted> {
     let label = check_label(label)?;
     let redirect = check_redirect(redirect_url)?;
     check_expiry(expires_in)?;
-    let conn = state.db.read(move |c| connections::get(c, &conn)).await?.ok_or(Error::NotFound("connection"))?;
+    let conn = state
+        .db
+        .read(move |c| connections::get(c, &conn))
+        .await?
+        .ok_or(Error::NotFound("connection"))?;
     if conn.status == "disconnected" {
-        return Err(Error::Conflict("the connection is disconnected; create a new link session instead".into()));
+        return Err(Error::Conflict(
+            "the connection is disconnected; create a new link session instead".into(),
+        ));
     }
-    let row = new_row(conn.user_id, conn.provider.clone(), "relink", Some(conn.id), true, redirect, label, expires_in);
+    let row = new_row(
+        conn.user_id,
+        conn.provider.clone(),
+        "relink",
+        Some(conn.id),
+        true,
+        redirect,
+        label,
+        expires_in,
+    );
     insert(state, row).await
 }
 
@@ -122,8 +158,18 @@ fn new_row(
 async fn insert(state: &AppState, row: SessionRow) -> Result<Minted> {
     let token = urls::new_token();
     let hash = sha256(token.as_bytes());
-    let row = state.db.write(move |tx| store::insert(tx, &row, &hash)).await?;
-    Ok(Minted { view: SessionView { row, attempts: vec![], results: vec![] }, token })
+    let row = state
+        .db
+        .write(move |tx| store::insert(tx, &row, &hash))
+        .await?;
+    Ok(Minted {
+        view: SessionView {
+            row,
+            attempts: vec![],
+            results: vec![],
+        },
+        token,
+    })
 }
 
 fn check_label(label: Option<&str>) -> Result<String> {
@@ -145,7 +191,9 @@ fn check_expiry(secs: i64) -> Result<()> {
     if (60..=86_400).contains(&secs) {
         Ok(())
     } else {
-        Err(Error::Validation("expires_in_seconds: must be between 60 and 86400".into()))
+        Err(Error::Validation(
+            "expires_in_seconds: must be between 60 and 86400".into(),
+        ))
     }
 }
 
@@ -170,24 +218,37 @@ fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionVie
         row.error_code = None;
         row.error_message = None;
     }
-    Ok(SessionView { row, attempts, results })
+    Ok(SessionView {
+        row,
+        attempts,
+        results,
+    })
 }
 
-fn snapshot(row: &SessionRow, attempts: &[AttemptRow], results: &[(Uuid, u32)]) -> Result<Snapshot> {
+fn snapshot(
+    row: &SessionRow,
+    attempts: &[AttemptRow],
+    results: &[(Uuid, u32)],
+) -> Result<Snapshot> {
     Ok(Snapshot {
         status: Status::parse(&row.status).ok_or_else(|| Error::internal("bad session status"))?,
         single_use: row.single_use,
         expires_at: row.expires_at,
         started_at: row.started_at,
         has_results: !results.is_empty(),
-        active_attempt: attempts.iter().find(|a| a.status == "active").map(|a| a.number),
+        active_attempt: attempts
+            .iter()
+            .find(|a| a.status == "active")
+            .map(|a| a.number),
         last_attempt: attempts.last().map_or(0, |a| a.number),
     })
 }
 
 fn refusal(r: Refusal) -> Error {
     match r {
-        Refusal::Expired => Error::Token("EXPIRED", "this link has expired; ask for a new one".into()),
+        Refusal::Expired => {
+            Error::Token("EXPIRED", "this link has expired; ask for a new one".into())
+        }
         Refusal::Consumed => Error::Token("CONSUMED", "this link has already been used".into()),
         Refusal::Gone => Error::Token("GONE", "this link can no longer be used".into()),
         Refusal::NotAllowed(m) => Error::Forbidden(m.into()),
@@ -221,14 +282,19 @@ async fn transition(state: &AppState, token: &str, event: Event) -> Result<Sessi
 }
 
 /// Computes and stores one transition; returns it with the updated row.
-fn apply_event(tx: &rusqlite::Connection, row: SessionRow, event: &Event) -> Result<(Transition, SessionRow)> {
+fn apply_event(
+    tx: &rusqlite::Connection,
+    row: SessionRow,
+    event: &Event,
+) -> Result<(Transition, SessionRow)> {
     let attempts = store::attempts(tx, row.id)?;
     let results = store::results(tx, row.id)?;
     let snap = snapshot(&row, &attempts, &results)?;
     let now = crate::time::now();
     let t = lifecycle::apply(&snap, event, now).map_err(refusal)?;
     store::apply(tx, &row, &t, &row.provider, now)?;
-    let row = store::get(tx, &IdRef::Uuid(row.id))?.ok_or_else(|| Error::internal("session vanished"))?;
+    let row =
+        store::get(tx, &IdRef::Uuid(row.id))?.ok_or_else(|| Error::internal("session vanished"))?;
     Ok((t, row))
 }
 
@@ -241,19 +307,35 @@ pub async fn claim(state: &AppState, token: &str) -> Result<SessionView> {
 pub async fn start(state: &AppState, token: &str, provider: &str) -> Result<Flow> {
     let view = transition(state, token, Event::Open).await?;
     check_provider(state, &view.row, provider)?;
-    if let Some(number) = view.attempts.iter().find(|a| a.status == "active").map(|a| a.number) {
+    if let Some(number) = view
+        .attempts
+        .iter()
+        .find(|a| a.status == "active")
+        .map(|a| a.number)
+    {
         let (id, p) = (view.row.id, provider.to_owned());
-        state.db.write(move |tx| store::set_attempt_provider(tx, id, number, &p)).await?;
+        state
+            .db
+            .write(move |tx| store::set_attempt_provider(tx, id, number, &p))
+            .await?;
     }
-    Ok(Flow { provider: provider.to_owned(), kind: "form" })
+    Ok(Flow {
+        provider: provider.to_owned(),
+        kind: "form",
+    })
 }
 
 fn check_provider(state: &AppState, row: &SessionRow, provider: &str) -> Result<()> {
     if !row.provider.is_empty() && row.provider != provider {
-        return Err(Error::Forbidden(format!("this link is for `{}` only", row.provider)));
+        return Err(Error::Forbidden(format!(
+            "this link is for `{}` only",
+            row.provider
+        )));
     }
     if provider == "csv" || state.providers.get(provider).is_none() {
-        return Err(Error::InvalidParameter(format!("provider `{provider}` is not available here")));
+        return Err(Error::InvalidParameter(format!(
+            "provider `{provider}` is not available here"
+        )));
     }
     Ok(())
 }
@@ -265,7 +347,15 @@ pub async fn done(state: &AppState, token: &str) -> Result<SessionView> {
 
 /// The page reports a failure.
 pub async fn fail(state: &AppState, token: &str, code: &str, message: &str) -> Result<SessionView> {
-    transition(state, token, Event::Fail { code: code.to_owned(), message: message.to_owned() }).await
+    transition(
+        state,
+        token,
+        Event::Fail {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+    )
+    .await
 }
 
 /// Persists expiry of sessions past `expires_at` (run periodically). Returns how many.
@@ -285,7 +375,12 @@ pub async fn sweep(state: &AppState) -> Result<usize> {
 
 /// Finishes the provider flow: links, records the connection, moves the session, then
 /// runs the initial sync so the page can show the accounts.
-pub async fn finish(state: &AppState, token: &str, provider: &str, credentials: &serde_json::Value) -> Result<Finished> {
+pub async fn finish(
+    state: &AppState,
+    token: &str,
+    provider: &str,
+    credentials: &serde_json::Value,
+) -> Result<Finished> {
     let tok = token.to_owned();
     let row = state.db.read(move |c| by_token(c, &tok)).await?;
     check_provider(state, &row, provider)?;
@@ -304,7 +399,11 @@ pub async fn finish(state: &AppState, token: &str, provider: &str, credentials: 
         .db
         .write(move |tx| record_success(tx, &tok, &prov, linked, sealed))
         .await?;
-    let trigger = if view.row.action == "relink" { Trigger::Manual } else { Trigger::Initial };
+    let trigger = if view.row.action == "relink" {
+        Trigger::Manual
+    } else {
+        Trigger::Initial
+    };
     if let Err(e) = state.engine.run_now(&IdRef::Uuid(conn_id), trigger).await {
         tracing::warn!(connection = %conn_id, error = %e, "sync after linking did not run");
     }

@@ -227,7 +227,13 @@ pub fn disconnect(conn: &Connection, id: Uuid, now: i64) -> Result<()> {
 
 /// Re-authenticated: new secret, back to `active`, error cleared, syncing from scratch is
 /// not needed (the cursor is kept).
-pub fn relink(conn: &Connection, id: Uuid, sealed: &[u8], institution_name: Option<&str>, now: i64) -> Result<()> {
+pub fn relink(
+    conn: &Connection,
+    id: Uuid,
+    sealed: &[u8],
+    institution_name: Option<&str>,
+    now: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "UPDATE connections SET credentials = ?2, status = 'active', error_code = NULL,
             error_message = NULL, consecutive_failures = 0, next_sync_at = NULL,

@@ -93,19 +93,31 @@ pub fn insert(conn: &Connection, row: &SessionRow, token_hash: &[u8; 32]) -> Res
         ])?;
         Ok(short_id)
     })?;
-    Ok(SessionRow { short_id, ..row.clone() })
+    Ok(SessionRow {
+        short_id,
+        ..row.clone()
+    })
 }
 
 /// One session by UUID or short id.
 pub fn get(conn: &Connection, id: &IdRef) -> Result<Option<SessionRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM hosted_link_sessions WHERE {} = ?1", id.column());
-    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row).optional()?)
+    let sql = format!(
+        "SELECT {COLUMNS} FROM hosted_link_sessions WHERE {} = ?1",
+        id.column()
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// The session a token belongs to.
 pub fn by_token_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<SessionRow>> {
     let sql = format!("SELECT {COLUMNS} FROM hosted_link_sessions WHERE token_hash = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([hash.as_slice()], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([hash.as_slice()], from_row)
+        .optional()?)
 }
 
 /// Every attempt, oldest first.
@@ -141,7 +153,13 @@ pub fn results(conn: &Connection, session_id: Uuid) -> Result<Vec<(Uuid, u32)>> 
 }
 
 /// Records a connection the session added.
-pub fn add_result(conn: &Connection, session_id: Uuid, connection_id: Uuid, attempt: u32, now: i64) -> Result<()> {
+pub fn add_result(
+    conn: &Connection,
+    session_id: Uuid,
+    connection_id: Uuid,
+    attempt: u32,
+    now: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR IGNORE INTO hosted_link_results (session_id, connection_id, attempt, created_at)
          VALUES (?1, ?2, ?3, ?4)",
@@ -151,14 +169,27 @@ pub fn add_result(conn: &Connection, session_id: Uuid, connection_id: Uuid, atte
 }
 
 /// Notes which provider the running attempt uses.
-pub fn set_attempt_provider(conn: &Connection, session_id: Uuid, number: u32, provider: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE hosted_link_attempts SET provider = ?3 WHERE session_id = ?1 AND number = ?2")?
-        .execute(params![session_id, number, provider])?;
+pub fn set_attempt_provider(
+    conn: &Connection,
+    session_id: Uuid,
+    number: u32,
+    provider: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE hosted_link_attempts SET provider = ?3 WHERE session_id = ?1 AND number = ?2",
+    )?
+    .execute(params![session_id, number, provider])?;
     Ok(())
 }
 
 /// Persists a lifecycle transition.
-pub fn apply(conn: &Connection, session: &SessionRow, t: &Transition, provider: &str, now: i64) -> Result<()> {
+pub fn apply(
+    conn: &Connection,
+    session: &SessionRow,
+    t: &Transition,
+    provider: &str,
+    now: i64,
+) -> Result<()> {
     if let Some(number) = t.new_attempt {
         conn.prepare_cached(
             "INSERT INTO hosted_link_attempts (session_id, number, status, provider, started_at)
@@ -175,7 +206,14 @@ pub fn apply(conn: &Connection, session: &SessionRow, t: &Transition, provider: 
             "UPDATE hosted_link_attempts SET status = ?3, error_code = ?4, error_message = ?5,
                 finished_at = ?6 WHERE session_id = ?1 AND number = ?2",
         )?
-        .execute(params![session.id, number, status.as_str(), code, message, now])?;
+        .execute(params![
+            session.id,
+            number,
+            status.as_str(),
+            code,
+            message,
+            now
+        ])?;
     }
     update_session(conn, session, t, now)
 }
@@ -187,14 +225,33 @@ fn update_session(conn: &Connection, session: &SessionRow, t: &Transition, now: 
         (None, false) => (session.error_code.clone(), session.error_message.clone()),
     };
     // Error fields exist only while the session is failed.
-    let (code, message) = if t.status == Status::Failed { (code, message) } else { (None, None) };
-    let started = if t.stamp_started_at && session.started_at.is_none() { Some(now) } else { session.started_at };
-    let completed = if t.stamp_completed_at { Some(now) } else { session.completed_at };
+    let (code, message) = if t.status == Status::Failed {
+        (code, message)
+    } else {
+        (None, None)
+    };
+    let started = if t.stamp_started_at && session.started_at.is_none() {
+        Some(now)
+    } else {
+        session.started_at
+    };
+    let completed = if t.stamp_completed_at {
+        Some(now)
+    } else {
+        session.completed_at
+    };
     conn.prepare_cached(
         "UPDATE hosted_link_sessions SET status = ?2, error_code = ?3, error_message = ?4,
             started_at = ?5, completed_at = ?6 WHERE id = ?1",
     )?
-    .execute(params![session.id, t.status.as_str(), code, message, started, completed])?;
+    .execute(params![
+        session.id,
+        t.status.as_str(),
+        code,
+        message,
+        started,
+        completed
+    ])?;
     Ok(())
 }
 
@@ -204,5 +261,8 @@ pub fn expiry_candidates(conn: &Connection, now: i64) -> Result<Vec<SessionRow>>
         "SELECT {COLUMNS} FROM hosted_link_sessions
          WHERE status IN ('pending', 'active', 'failed') AND expires_at <= ?1 LIMIT 500"
     );
-    Ok(conn.prepare_cached(&sql)?.query_map([now], from_row)?.collect::<rusqlite::Result<_>>()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map([now], from_row)?
+        .collect::<rusqlite::Result<_>>()?)
 }

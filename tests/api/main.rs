@@ -14,6 +14,7 @@ mod crash;
 mod errors;
 mod health;
 mod import;
+mod link;
 mod openapi;
 mod rate_limit;
 mod sync;
