@@ -213,7 +213,7 @@ fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionVie
     let results = store::results(c, row.id)?;
     let snap = snapshot(&row, &attempts, &results)?;
     let effective = lifecycle::effective_status(&snap, crate::time::now());
-    row.status = effective.as_str().to_owned();
+    effective.as_str().clone_into(&mut row.status);
     if effective != Status::Failed {
         row.error_code = None;
         row.error_message = None;
@@ -420,21 +420,18 @@ fn record_success(
 ) -> Result<(Uuid, SessionView)> {
     let row = by_token(tx, token)?;
     let now = crate::time::now();
-    let conn_id = match row.connection_id {
-        Some(id) => {
-            connections::relink(tx, id, &sealed, linked.institution_name.as_deref(), now)?;
-            id
-        }
-        None => {
-            let new = NewConnection {
-                user_id: row.user_id,
-                provider: provider.to_owned(),
-                institution_id: linked.institution_id,
-                institution_name: linked.institution_name,
-                credentials: Some(sealed),
-            };
-            connections::insert(tx, &new, now)?.id
-        }
+    let conn_id = if let Some(id) = row.connection_id {
+        connections::relink(tx, id, &sealed, linked.institution_name.as_deref(), now)?;
+        id
+    } else {
+        let new = NewConnection {
+            user_id: row.user_id,
+            provider: provider.to_owned(),
+            institution_id: linked.institution_id,
+            institution_name: linked.institution_name,
+            credentials: Some(sealed),
+        };
+        connections::insert(tx, &new, now)?.id
     };
     let (t, row) = apply_event(tx, row, &Event::Succeed)?;
     let attempt = t.finish_attempt.map_or(0, |(n, _)| n);
