@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod link_sessions;
 pub mod migrations;
 pub mod page;
+pub mod readers;
 pub mod sync_logs;
 pub mod transactions;
 pub mod users;
@@ -38,6 +39,11 @@ pub struct Db {
 struct Inner {
     readers: Pool<SqliteConnectionManager>,
     writer: Pool<SqliteConnectionManager>,
+    /// Dedicated reader threads serving `Db::read`.
+    reader_threads: readers::Readers,
+    /// Async gate in front of the single writer: waiting happens as a cheap suspended
+    /// task rather than as a parked blocking thread per request.
+    write_slots: tokio::sync::Semaphore,
     path: PathBuf,
 }
 
@@ -89,12 +95,21 @@ impl Db {
             .map_err(sqlite_err)?;
         migrations::migrate(&mut conn)?;
         drop(conn);
-        let readers = pool(path, true, reader_count())?;
+        let reader_count = reader_count();
+        // Two more than the reader threads pin, for `read_blocking` callers.
+        let readers = pool(path, true, reader_count + 2)?;
         let writer = pool(path, false, 1)?;
+        let reader_threads =
+            readers::Readers::start(&readers, reader_count).map_err(|e| OpenError::File {
+                path: path.to_owned(),
+                source: e,
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 readers,
                 writer,
+                reader_threads,
+                write_slots: tokio::sync::Semaphore::new(1),
                 path: path.to_owned(),
             }),
         })
@@ -105,14 +120,13 @@ impl Db {
         &self.inner.path
     }
 
-    /// Runs `f` on a reader connection on the blocking pool.
+    /// Runs `f` on a reader connection on a dedicated reader thread.
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f)).await?
+        self.inner.reader_threads.run(f).await
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool.
@@ -122,6 +136,12 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
+        let _slot = self
+            .inner
+            .write_slots
+            .acquire()
+            .await
+            .map_err(Error::internal)?;
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.write_blocking(f)).await?
     }
