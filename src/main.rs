@@ -68,13 +68,13 @@ struct ServeArgs {
     #[arg(long, env = "BREADBOX_RATE_LIMIT_BURST", default_value_t = 500)]
     rate_limit_burst: u32,
     /// Enable the built-in offline demo bank (provider `demo`).
-    #[arg(long, env = "BREADBOX_DEMO")]
+    #[arg(long, env = "BREADBOX_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
     /// How often each connection is synced, e.g. `12h`, `30m`, `90s`.
     #[arg(long, env = "BREADBOX_SYNC_INTERVAL", default_value = "12h", value_parser = parse_interval)]
     sync_interval: std::time::Duration,
     /// Do not run scheduled syncs (manual and initial syncs still run).
-    #[arg(long, env = "BREADBOX_NO_SCHEDULER")]
+    #[arg(long, env = "BREADBOX_NO_SCHEDULER", value_parser = clap::builder::BoolishValueParser::new())]
     no_scheduler: bool,
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]

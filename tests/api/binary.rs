@@ -69,6 +69,7 @@ fn keys_create_then_serve_then_sigterm() {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("BREADBOX_DATA_DIR", &data)
+        .env("BREADBOX_DEMO", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -85,6 +86,10 @@ fn keys_create_then_serve_then_sigterm() {
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().unwrap();
     assert_eq!(body["name"], "Ada");
+    let providers: serde_json::Value =
+        client.get(format!("{base}/api/v1/providers")).header("X-API-Key", key).send().unwrap().json().unwrap();
+    let demo = providers["data"].as_array().unwrap().iter().find(|p| p["name"] == "demo").unwrap().clone();
+    assert_eq!(demo["configured"], true, "BREADBOX_DEMO=1 must enable the demo bank");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

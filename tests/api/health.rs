@@ -55,9 +55,30 @@ async fn database_file_is_private() {
 }
 
 #[tokio::test]
-async fn graceful_stop_finishes_cleanly() {
+async fn shutdown_lets_in_flight_requests_finish() {
+    use base64::Engine;
     let app = spawn_app().await;
-    let (status, _) = app.get("/api/v1/users").await;
-    assert_eq!(status, 200);
+    let user = app.create_user("U").await;
+    let mut csv = String::from("Date,Description,Amount\n");
+    for i in 0..60_000 {
+        csv.push_str(&format!("2025-01-{:02},Shop {i},-1.{:02}\n", 1 + i % 28, i % 100));
+    }
+    let body = serde_json::json!({
+        "user_id": user["id"],
+        "csv_base64": base64::engine::general_purpose::STANDARD.encode(csv),
+    });
+    let request = app.req(Method::POST, "/api/v1/connections/csv/import").json(&body).send();
+    let in_flight = tokio::spawn(request);
+    // Wait until the import is running (its write transaction spills into the WAL).
+    let wal = app.state.db.path().with_extension("db-wal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 1024 * 1024 && !in_flight.is_finished() {
+        assert!(std::time::Instant::now() < deadline, "import never started");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let started_before_shutdown = !in_flight.is_finished();
     app.stop().await;
+    let resp = in_flight.await.unwrap().expect("the in-flight request was cut off");
+    assert_eq!(resp.status(), 201);
+    assert!(started_before_shutdown, "the import finished before shutdown began; make it bigger");
 }
