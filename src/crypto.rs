@@ -44,10 +44,14 @@ pub fn is_well_formed_key(key: &str) -> bool {
 }
 
 /// An 8-character base62 id, uniformly random (rejection sampling avoids modulo bias).
+/// Not a secret: it comes from the thread-local CSPRNG (seeded by the OS), which costs no
+/// system call per id — bulk ingest mints one per transaction.
 pub fn short_id() -> String {
+    use rand::Rng as _;
+    let mut rng = rand::rng();
     let mut out = String::with_capacity(8);
     while out.len() < 8 {
-        for b in random_bytes::<16>() {
+        for b in rng.random::<[u8; 16]>() {
             // 248 = 4 * 62: bytes at or above it would favour the first symbols.
             if b < 248 && out.len() < 8 {
                 out.push(char::from(BASE62[usize::from(b % 62)]));

@@ -66,7 +66,9 @@ pub fn import_blocking(
     if parsed.rows.is_empty() {
         return Err(Error::Validation(nothing_parsed(&parsed)));
     }
-    db.write_blocking(|tx| store(tx, req, &parsed, progress))
+    db.write_blocking(|tx| {
+        ingest::with_bulk_cache(tx, parsed.rows.len(), || store(tx, req, &parsed, progress))
+    })
 }
 
 fn validate(req: &ImportRequest) -> Result<()> {

@@ -86,10 +86,24 @@ fn keys_create_then_serve_then_sigterm() {
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().unwrap();
     assert_eq!(body["name"], "Ada");
-    let providers: serde_json::Value =
-        client.get(format!("{base}/api/v1/providers")).header("X-API-Key", key).send().unwrap().json().unwrap();
-    let demo = providers["data"].as_array().unwrap().iter().find(|p| p["name"] == "demo").unwrap().clone();
-    assert_eq!(demo["configured"], true, "BREADBOX_DEMO=1 must enable the demo bank");
+    let providers: serde_json::Value = client
+        .get(format!("{base}/api/v1/providers"))
+        .header("X-API-Key", key)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let demo = providers["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "demo")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        demo["configured"], true,
+        "BREADBOX_DEMO=1 must enable the demo bank"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

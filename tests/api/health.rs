@@ -61,13 +61,20 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let user = app.create_user("U").await;
     let mut csv = String::from("Date,Description,Amount\n");
     for i in 0..60_000 {
-        csv.push_str(&format!("2025-01-{:02},Shop {i},-1.{:02}\n", 1 + i % 28, i % 100));
+        csv.push_str(&format!(
+            "2025-01-{:02},Shop {i},-1.{:02}\n",
+            1 + i % 28,
+            i % 100
+        ));
     }
     let body = serde_json::json!({
         "user_id": user["id"],
         "csv_base64": base64::engine::general_purpose::STANDARD.encode(csv),
     });
-    let request = app.req(Method::POST, "/api/v1/connections/csv/import").json(&body).send();
+    let request = app
+        .req(Method::POST, "/api/v1/connections/csv/import")
+        .json(&body)
+        .send();
     let in_flight = tokio::spawn(request);
     // Wait until the import is running (its write transaction spills into the WAL).
     let wal = app.state.db.path().with_extension("db-wal");
@@ -78,7 +85,13 @@ async fn shutdown_lets_in_flight_requests_finish() {
     }
     let started_before_shutdown = !in_flight.is_finished();
     app.stop().await;
-    let resp = in_flight.await.unwrap().expect("the in-flight request was cut off");
+    let resp = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request was cut off");
     assert_eq!(resp.status(), 201);
-    assert!(started_before_shutdown, "the import finished before shutdown began; make it bigger");
+    assert!(
+        started_before_shutdown,
+        "the import finished before shutdown began; make it bigger"
+    );
 }
