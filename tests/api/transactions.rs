@@ -11,6 +11,13 @@ use serde_json::Value;
 use crate::bank_fixture::{self, Fixture, Tx};
 use crate::helpers::*;
 
+/// A reference predicate: which fixture rows a query should return.
+type Keep<'a> = Box<dyn Fn(&Tx) -> bool + 'a>;
+/// A reference grouping key of the summary.
+type Key<'a> = Box<dyn Fn(&Tx) -> Value + 'a>;
+/// (key, currency) → (total minor units, count).
+type Groups = BTreeMap<(String, String), (i64, u64)>;
+
 async fn seeded() -> (TestApp, Fixture) {
     let app = spawn_app().await;
     let fx = bank_fixture::build(320);
@@ -94,7 +101,6 @@ async fn paging_visits_every_visible_row_once_in_both_orders() {
 async fn every_filter_matches_the_reference_and_count_agrees() {
     let (app, fx) = seeded().await;
     let acct = |i: usize| &fx.accounts[i];
-    type Keep<'a> = Box<dyn Fn(&Tx) -> bool + 'a>;
     let cases: Vec<(String, Keep)> = vec![
         (
             "start_date=2024-02-01".into(),
@@ -215,10 +221,7 @@ fn urlencode(s: &str) -> String {
 fn reference_summary(
     fx: &Fixture,
     key: impl Fn(&Tx) -> Value,
-) -> (
-    BTreeMap<(String, String), (i64, u64)>,
-    BTreeMap<String, (i64, u64)>,
-) {
+) -> (Groups, BTreeMap<String, (i64, u64)>) {
     let (mut groups, mut totals) = (BTreeMap::new(), BTreeMap::new());
     for t in fx.visible() {
         let g = groups
@@ -245,7 +248,6 @@ async fn summary_sums_per_bucket_and_currency_never_across_currencies() {
             .unwrap()
             .to_string()
     };
-    type Key<'a> = Box<dyn Fn(&Tx) -> Value + 'a>;
     let cases: Vec<(&str, &str, Key)> = vec![
         ("month", "period", Box::new(|t| t.date[..7].into())),
         ("week", "period", Box::new(|t| week(t).into())),
@@ -472,8 +474,8 @@ async fn read_only_keys_may_read_transactions() {
     assert_error(s, &b, 401, "MISSING_API_KEY");
 }
 
-/// Every list, count and summary must walk a partial index, never the whole table, and
-/// the list must come out of the index already in order (no sort of the matches).
+/// Every list, count and summary must walk a partial index, never the whole table; lists
+/// must come out of the index already in order and summaries need no sort either.
 #[tokio::test]
 async fn query_plans_use_the_partial_indexes() {
     let (app, fx) = seeded().await;
@@ -515,33 +517,144 @@ async fn query_plans_use_the_partial_indexes() {
     ];
     for (filter, index) in cases {
         let unfiltered = index == "transactions_date" && filter.start_date.is_none();
+        let searched = filter.search.is_some();
         let plan = app
             .state
             .db
             .read(move |c| store::explain(c, &filter))
             .await
             .unwrap();
-        for query in ["list", "count", "summary"] {
+        for query in [
+            "list",
+            "list_rows",
+            "list_scan",
+            "window_edge",
+            "count",
+            "summary",
+        ] {
             let steps: Vec<&str> = plan
                 .iter()
                 .filter(|(q, _)| q == query)
                 .map(|(_, s)| s.as_str())
                 .collect();
-            let main = steps
-                .iter()
-                .find(|s| s.contains(" t ") || s.ends_with(" t"))
-                .unwrap_or_else(|| panic!("{query}: {steps:?}"));
-            // Counting everything may walk whichever partial index is smallest.
-            let want = if unfiltered && query == "count" {
-                "transactions_"
+            let by_fts = searched && ["list", "count", "summary"].contains(&query);
+            let by_rows = searched && query == "list_rows";
+            let want = if by_fts {
+                // The trigram index drives; each match is read by rowid.
+                "SCAN transactions_fts VIRTUAL TABLE"
+            } else if by_rows {
+                // A rare word's rowids drive.
+                "SCAN j VIRTUAL TABLE"
+            } else if unfiltered && query == "count" {
+                // Counting everything may walk whichever partial index is smallest.
+                "USING COVERING INDEX transactions_"
             } else {
                 index
             };
-            assert!(main.contains(want), "{query} should use {want}: {steps:?}");
-            assert!(!steps.iter().any(|s| *s == "SCAN t"), "{query}: {steps:?}");
-            if query == "list" {
-                assert!(!steps.iter().any(|s| s.contains("ORDER BY")), "{steps:?}");
+            assert!(
+                steps[0].contains(want),
+                "{query} should use {want}: {steps:?}"
+            );
+            if by_fts || by_rows {
+                assert_eq!(steps[1], "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)");
+            }
+            assert!(!steps.contains(&"SCAN t"), "{query}: {steps:?}");
+            // Lists come out of the index in order (only the index's matches are sorted);
+            // summaries add up without sorting.
+            if query != "count" && !by_rows && !(by_fts && query == "list") {
+                assert!(
+                    !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+                    "{query}: {steps:?}"
+                );
             }
         }
+    }
+}
+
+/// A page searches through the trigram index (rare words) or by scanning a window of rows
+/// with `LIKE`, falling back to the index: whatever the plan, the pages are equal.
+#[tokio::test]
+async fn search_pages_are_the_same_whatever_the_scan_window() {
+    let (app, fx) = seeded().await;
+    for needle in ["amazon", "coffee", "CHEESE", "juice bar", "0% J", "no such"] {
+        let want = expected(&fx, |t| contains_ci(t, needle));
+        for order in [store::SortOrder::Desc, store::SortOrder::Asc] {
+            for (rare_below, window) in [
+                (0, 1),
+                (0, 5),
+                (0, 40),
+                (3, 5),
+                (1_000_000, 1),
+                (0, 100_000),
+            ] {
+                let plan = store::SearchPlan { rare_below, window };
+                let filter = TransactionFilter {
+                    search: Some(needle.to_owned()),
+                    ..TransactionFilter::default()
+                };
+                let got = app
+                    .state
+                    .db
+                    .read(move |c| {
+                        let mut ids = Vec::new();
+                        let mut after = None;
+                        loop {
+                            let page =
+                                store::page_with(c, &filter, order, 7, after.as_ref(), plan)?;
+                            ids.extend(page.items.iter().map(|t| t.id.to_string()));
+                            match page.next {
+                                Some(next) => after = Some(next),
+                                None => return Ok(ids),
+                            }
+                        }
+                    })
+                    .await
+                    .unwrap();
+                let mut want = want.clone();
+                if order == store::SortOrder::Asc {
+                    want.reverse();
+                }
+                assert_eq!(got, want, "{needle} {order:?} {plan:?}");
+            }
+        }
+    }
+}
+
+/// Count and summary need every match: through a rare word's rowids or the index itself,
+/// the answers are equal.
+#[tokio::test]
+async fn counts_and_summaries_are_the_same_through_rowids_or_the_index() {
+    let (app, fx) = seeded().await;
+    for needle in ["amazon", "CAFÉ OLÉ", "\"cheese\"", "no such", "bu"] {
+        let want = expected(&fx, |t| contains_ci(t, needle)).len();
+        let filter = TransactionFilter {
+            search: Some(needle.to_owned()),
+            ..TransactionFilter::default()
+        };
+        let got = app
+            .state
+            .db
+            .read(move |c| {
+                let mut out = Vec::new();
+                for rare_below in [0, 1_000_000] {
+                    let plan = store::SearchPlan {
+                        rare_below,
+                        window: 1,
+                    };
+                    let n = store::count_with(c, &filter, plan)?;
+                    let s = store::summary_with(c, &filter, store::GroupBy::Category, plan)?;
+                    let rows: Vec<_> = s
+                        .rows
+                        .iter()
+                        .map(|r| (r.key.clone(), r.iso_currency_code.clone(), r.total_amount))
+                        .collect();
+                    out.push((n, rows));
+                }
+                Ok(out)
+            })
+            .await
+            .unwrap();
+        assert_eq!(got[0], got[1], "{needle}");
+        assert_eq!(got[0].0, i64::try_from(want).unwrap(), "{needle}");
     }
 }
