@@ -125,6 +125,8 @@ impl TransactionFilter {
         }
     }
 
+    /// Compares in thousandths: `amount × 10^(3 − digits)` stays an exact integer for any
+    /// amount below ~9.2 × 10^15 minor units (beyond, SQLite would turn it into a float).
     fn push_amounts(&self, sql: &mut String, args: &mut Vec<Value>) {
         if self.min_amount.is_none() && self.max_amount.is_none() {
             return;

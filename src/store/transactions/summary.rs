@@ -89,8 +89,12 @@ impl Accumulator {
                 return i;
             }
         }
+        // A handful of keys (categories) are found faster by comparing than by hashing.
         let existing = match key {
             None => self.null,
+            Some(_) if self.slots.len() <= 32 => {
+                self.slots.iter().position(|(k, _)| k.as_deref() == key)
+            }
             Some(k) => self.index.get(k).copied(),
         };
         let i = existing.unwrap_or_else(|| {
