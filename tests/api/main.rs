@@ -14,4 +14,5 @@ mod health;
 mod openapi;
 mod rate_limit;
 mod transactions;
+mod transactions_store;
 mod users;
