@@ -7,6 +7,7 @@
 //! Run: `cargo bench --bench transactions` (env: BENCH_ROWS=1000000, BENCH_ITERS=200,
 //! BENCH_DEEP_PAGES=5000).
 
+#[path = "transactions/fill.rs"]
 mod fill;
 
 use std::io::BufRead;

@@ -175,7 +175,10 @@ impl TransactionsApi {
     /// Newest first by default (`sort_order=desc`: by `date`, then `id`); keyset pages, so
     /// page 1000 costs what page 1 costs. Amount filters compare exact decimals in each
     /// row's own currency (`min_amount=10` matches 10.00 USD and 10 JPY alike); combine with
-    /// `iso_currency_code` to stay in one currency. Scope: any key.
+    /// `iso_currency_code` to stay in one currency. `search` of 3+ characters uses a trigram
+    /// index (case-insensitive, Unicode too); exactly 2 characters are matched by reading the
+    /// rows in range (case-insensitive for ASCII letters only), so narrow those with other
+    /// filters on large histories. Scope: any key.
     #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/api/v1/transactions",

@@ -1,6 +1,8 @@
 //! SQL over the `accounts` table (reads). Accounts of `disconnected` connections are
 //! hidden from every read here, like their transactions.
 
+use std::fmt::Write as _;
+
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use uuid::Uuid;
@@ -118,13 +120,14 @@ pub(crate) fn push_id(
 ) {
     match id {
         IdRef::Uuid(u) => {
-            sql.push_str(&format!(" AND {column} = ?"));
+            let _ = write!(sql, " AND {column} = ?");
             args.push(Value::Blob(u.as_bytes().to_vec()));
         }
         IdRef::Short(s) => {
-            sql.push_str(&format!(
+            let _ = write!(
+                sql,
                 " AND {column} = (SELECT id FROM {table} WHERE short_id = ?)"
-            ));
+            );
             args.push(Value::Text(s.clone()));
         }
     }

@@ -3,7 +3,10 @@
 //! disconnected rows never appear and the partial indexes of `schema.sql` apply.
 
 mod filter;
+mod search;
 mod summary;
+
+use std::fmt::Write as _;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
@@ -13,7 +16,10 @@ use super::Page;
 use crate::error::Result;
 use crate::ids::IdRef;
 
+use filter::SearchVia;
 pub use filter::{MILLI_DIGITS, TransactionFilter};
+use search::Matches;
+pub use search::{SEARCH_PLAN, SearchPlan};
 pub use summary::{GroupBy, Summary, SummaryRow, SummaryTotal};
 
 /// A row of `transactions`; `amount` is minor units of `iso_currency_code`.
@@ -98,28 +104,114 @@ pub fn page(
     limit: u32,
     after: Option<&TransactionKey>,
 ) -> Result<Page<TransactionRow, TransactionKey>> {
-    let (mut sql, mut args) = select(COLUMNS, filter);
-    let (cmp, dir) = match order {
-        SortOrder::Asc => (">", "ASC"),
-        SortOrder::Desc => ("<", "DESC"),
+    page_with(conn, filter, order, limit, after, SEARCH_PLAN)
+}
+
+/// [`page`] with the search thresholds as a parameter (tests use tiny ones); how a
+/// search is answered is explained in `search.rs`.
+pub fn page_with(
+    conn: &Connection,
+    filter: &TransactionFilter,
+    order: SortOrder,
+    limit: u32,
+    after: Option<&TransactionKey>,
+    plan: SearchPlan,
+) -> Result<Page<TransactionRow, TransactionKey>> {
+    let key = |t: &TransactionRow| (t.date.clone(), t.id);
+    let via = match search::probe(conn, filter, plan)? {
+        Matches::Rare(via) => via,
+        Matches::Common if filter.may_scan_search() => {
+            let edge = window_edge(conn, &filter.without_search(), order, after, plan.window)?;
+            let rows = fetch(
+                conn,
+                filter,
+                &SearchVia::Scan,
+                order,
+                after,
+                edge.as_ref(),
+                limit,
+            )?;
+            if rows.len() > limit as usize || edge.is_none() {
+                return Ok(Page::from_rows(rows, limit, key));
+            }
+            SearchVia::Index
+        }
+        Matches::Common | Matches::NotIndexed => SearchVia::Index,
     };
-    if let Some((date, id)) = after {
-        sql.push_str(&format!(" AND (t.date, t.id) {cmp} (?, ?)"));
-        args.push(Value::Text(date.clone()));
-        args.push(Value::Blob(id.as_bytes().to_vec()));
-    }
-    sql.push_str(&format!(" ORDER BY t.date {dir}, t.id {dir} LIMIT ?"));
+    let rows = fetch(conn, filter, &via, order, after, None, limit)?;
+    Ok(Page::from_rows(rows, limit, key))
+}
+
+/// `limit + 1` rows after `after` (and up to `edge`, inclusive) in page order.
+fn fetch(
+    conn: &Connection,
+    filter: &TransactionFilter,
+    via: &SearchVia,
+    order: SortOrder,
+    after: Option<&TransactionKey>,
+    edge: Option<&TransactionKey>,
+    limit: u32,
+) -> Result<Vec<TransactionRow>> {
+    let (mut sql, mut args) = select_via(COLUMNS, filter, via);
+    push_keyset(&mut sql, &mut args, order, after, edge);
     args.push(Value::Integer(i64::from(limit) + 1));
-    let rows = conn
+    Ok(conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(args), from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Page::from_rows(rows, limit, |t| (t.date.clone(), t.id)))
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The key of the `window`-th row after `after` in page order, or `None` when fewer
+/// rows remain. (An offset bounds how far a scan reads; pages themselves never use one.)
+fn window_edge(
+    conn: &Connection,
+    filter: &TransactionFilter,
+    order: SortOrder,
+    after: Option<&TransactionKey>,
+    window: u32,
+) -> Result<Option<TransactionKey>> {
+    let (mut sql, mut args) = select("t.date, t.id", filter);
+    push_keyset(&mut sql, &mut args, order, after, None);
+    sql.push_str(" OFFSET ?");
+    args.push(Value::Integer(1));
+    args.push(Value::Integer(i64::from(window.max(1)) - 1));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Appends the keyset range, `ORDER BY` and a `LIMIT ?` (whose value the caller pushes).
+fn push_keyset(
+    sql: &mut String,
+    args: &mut Vec<Value>,
+    order: SortOrder,
+    after: Option<&TransactionKey>,
+    edge: Option<&TransactionKey>,
+) {
+    let (past, within, dir) = match order {
+        SortOrder::Asc => (">", "<=", "ASC"),
+        SortOrder::Desc => ("<", ">=", "DESC"),
+    };
+    for (key, cmp) in [(after, past), (edge, within)] {
+        if let Some((date, id)) = key {
+            let _ = write!(sql, " AND (t.date, t.id) {cmp} (?, ?)");
+            args.push(Value::Text(date.clone()));
+            args.push(Value::Blob(id.as_bytes().to_vec()));
+        }
+    }
+    let _ = write!(sql, " ORDER BY t.date {dir}, t.id {dir} LIMIT ?");
 }
 
 /// How many visible rows match `filter`.
 pub fn count(conn: &Connection, filter: &TransactionFilter) -> Result<i64> {
-    let (sql, args) = select("count(*)", filter);
+    count_with(conn, filter, SEARCH_PLAN)
+}
+
+/// [`count`] with the search thresholds as a parameter.
+pub fn count_with(conn: &Connection, filter: &TransactionFilter, plan: SearchPlan) -> Result<i64> {
+    let via = search::via_for_all(conn, filter, plan)?;
+    let (sql, args) = select_via("count(*)", filter, &via);
     Ok(conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(args), |r| r.get(0))?)
@@ -127,25 +219,56 @@ pub fn count(conn: &Connection, filter: &TransactionFilter) -> Result<i64> {
 
 /// `SELECT <what> FROM transactions t WHERE visible = 1 AND <filter>`, with its arguments.
 fn select(what: &str, filter: &TransactionFilter) -> (String, Vec<Value>) {
-    let mut sql = format!("SELECT {what} FROM transactions t WHERE t.visible = 1");
+    select_via(what, filter, &SearchVia::Index)
+}
+
+fn select_via(what: &str, filter: &TransactionFilter, via: &SearchVia) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {what} FROM ");
     let mut args = Vec::new();
-    filter.push_where(&mut sql, &mut args);
+    filter.push_from(&mut sql, &mut args, via);
+    sql.push_str(" WHERE t.visible = 1");
+    filter.push_where(&mut sql, &mut args, via);
     (sql, args)
 }
 
-/// The query plans SQLite picks for the list, count and summary of `filter`
-/// (one line per plan step), for tests and benchmarks that guard index use.
+/// The query plans SQLite picks for each query behind `filter` (list through the index,
+/// through known rowids and by scan; the scan's window edge; count; summary), as
+/// `(query, plan step)` pairs for tests and benchmarks that guard index use.
 pub fn explain(conn: &Connection, filter: &TransactionFilter) -> Result<Vec<(String, String)>> {
+    let after = ("2100-01-01".to_owned(), Uuid::max());
+    let list = |via: &SearchVia| {
+        let (mut sql, mut args) = select_via(COLUMNS, filter, via);
+        push_keyset(
+            &mut sql,
+            &mut args,
+            SortOrder::Desc,
+            Some(&after),
+            Some(&after),
+        );
+        args.push(Value::Integer(101));
+        (sql, args)
+    };
+    let (mut edge, mut edge_args) = select("t.date, t.id", &filter.without_search());
+    push_keyset(
+        &mut edge,
+        &mut edge_args,
+        SortOrder::Desc,
+        Some(&after),
+        None,
+    );
+    edge.push_str(" OFFSET 19999");
+    edge_args.push(Value::Integer(1));
+    let rows = SearchVia::Rows(Value::Text("[1, 2, 3]".into()));
     let queries = [
-        ("list", {
-            let (mut sql, mut args) = select(COLUMNS, filter);
-            sql.push_str(" AND (t.date, t.id) < (?, ?) ORDER BY t.date DESC, t.id DESC LIMIT 101");
-            args.push(Value::Text("2100-01-01".into()));
-            args.push(Value::Blob(Uuid::max().as_bytes().to_vec()));
-            (sql, args)
-        }),
+        ("list", list(&SearchVia::Index)),
+        ("list_rows", list(&rows)),
+        ("list_scan", list(&SearchVia::Scan)),
+        ("window_edge", (edge, edge_args)),
         ("count", select("count(*)", filter)),
-        ("summary", summary::query(filter, GroupBy::Month)),
+        (
+            "summary",
+            summary::query(filter, GroupBy::Month, &SearchVia::Index),
+        ),
     ];
     let mut out = Vec::new();
     for (name, (sql, args)) in queries {
@@ -158,4 +281,4 @@ pub fn explain(conn: &Connection, filter: &TransactionFilter) -> Result<Vec<(Str
     Ok(out)
 }
 
-pub use summary::summary;
+pub use summary::{summary, summary_with};

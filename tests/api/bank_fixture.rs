@@ -221,7 +221,7 @@ pub async fn store(app: &AppState, fx: &Fixture) {
                 db.execute(
                     "INSERT INTO connections (id, short_id, user_id, provider, status,
                          created_at, updated_at) VALUES (?1, ?2, ?3, 'demo', ?4, 1, 1)",
-                    params![id, short, users[if i == 1 { 1 } else { 0 }].0, status],
+                    params![id, short, users[usize::from(i == 1)].0, status],
                 )?;
             }
             for (i, (id, short, conn, user, name)) in accounts.iter().enumerate() {

@@ -19,4 +19,5 @@ mod openapi;
 mod rate_limit;
 mod sync;
 mod transactions;
+mod transactions_store;
 mod users;

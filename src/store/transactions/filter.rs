@@ -41,9 +41,61 @@ pub struct TransactionFilter {
     pub search: Option<String>,
 }
 
+/// How `search` is matched (see `search.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum SearchVia {
+    /// The trigram index drives the query; each match is read by rowid.
+    Index,
+    /// `LIKE` on each row the query walks anyway.
+    Scan,
+    /// The matching rowids, already taken from the index (a JSON array).
+    Rows(Value),
+}
+
 impl TransactionFilter {
+    /// Whether a page may look for `search` by scanning: only ASCII needles, whose `LIKE`
+    /// matches are exactly the trigram index's (both fold only ASCII case for them).
+    pub(super) fn may_scan_search(&self) -> bool {
+        self.search
+            .as_deref()
+            .is_some_and(|s| s.chars().count() >= 3 && s.is_ascii())
+    }
+
+    /// `search` as an FTS5 phrase, when it is long enough for trigrams.
+    pub(super) fn fts_phrase(&self) -> Option<String> {
+        self.search
+            .as_deref()
+            .filter(|s| s.chars().count() >= 3)
+            .map(fts_phrase)
+    }
+
+    /// The `FROM` clause (and its argument): when the index or its rowids answer the
+    /// search they drive the query (`CROSS JOIN` fixes that order), so only matches are
+    /// read, each by rowid.
+    pub(super) fn push_from(&self, sql: &mut String, args: &mut Vec<Value>, via: &SearchVia) {
+        sql.push_str(match via {
+            _ if self.fts_phrase().is_none() => "transactions t",
+            SearchVia::Index => {
+                "transactions_fts CROSS JOIN transactions t ON t.pk = transactions_fts.rowid"
+            }
+            SearchVia::Rows(rowids) => {
+                args.push(rowids.clone());
+                "json_each(?) j CROSS JOIN transactions t ON t.pk = j.value"
+            }
+            SearchVia::Scan => "transactions t",
+        });
+    }
+
+    /// The same filter without `search`.
+    pub(super) fn without_search(&self) -> Self {
+        Self {
+            search: None,
+            ..self.clone()
+        }
+    }
+
     /// Appends one ` AND …` per constraint to `sql`, pushing its arguments.
-    pub(super) fn push_where(&self, sql: &mut String, args: &mut Vec<Value>) {
+    pub(super) fn push_where(&self, sql: &mut String, args: &mut Vec<Value>, via: &SearchVia) {
         let text = |s: &String| Value::Text(s.clone());
         if let Some(d) = &self.start_date {
             push(sql, args, " AND t.date >= ?", text(d));
@@ -69,10 +121,12 @@ impl TransactionFilter {
         }
         self.push_amounts(sql, args);
         if let Some(s) = &self.search {
-            push_search(sql, args, s);
+            push_search(sql, args, s, via);
         }
     }
 
+    /// Compares in thousandths: `amount × 10^(3 − digits)` stays an exact integer for any
+    /// amount below ~9.2 × 10^15 minor units (beyond, SQLite would turn it into a float).
     fn push_amounts(&self, sql: &mut String, args: &mut Vec<Value>) {
         if self.min_amount.is_none() && self.max_amount.is_none() {
             return;
@@ -118,17 +172,26 @@ fn scale_sql(currency: Option<&str>) -> String {
     )
 }
 
-/// Three or more characters go through the trigram FTS index; two fall back to `LIKE`
-/// (FTS trigrams cannot match fewer than three characters).
-fn push_search(sql: &mut String, args: &mut Vec<Value>, needle: &str) {
-    if needle.chars().count() >= 3 {
-        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+/// `needle` as one FTS5 phrase: a substring match under the trigram tokenizer.
+fn fts_phrase(needle: &str) -> String {
+    format!("\"{}\"", needle.replace('"', "\"\""))
+}
+
+/// Three or more characters go through the trigram FTS index unless `via` says scan
+/// (or the rowids are known: the join did it); two always use `LIKE` (FTS trigrams cannot
+/// match fewer than three characters).
+fn push_search(sql: &mut String, args: &mut Vec<Value>, needle: &str, via: &SearchVia) {
+    let indexed = needle.chars().count() >= 3;
+    if indexed && *via == SearchVia::Index {
+        let phrase = fts_phrase(needle);
         push(
             sql,
             args,
-            " AND t.pk IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?)",
+            " AND transactions_fts MATCH ?",
             Value::Text(phrase),
         );
+    } else if indexed && matches!(via, SearchVia::Rows(_)) {
+        // The rowids in the FROM clause are the matches.
     } else {
         let escaped: String = needle
             .chars()
@@ -164,11 +227,11 @@ mod tests {
     #[test]
     fn search_escapes_quotes_and_like_wildcards() {
         let (mut sql, mut args) = (String::new(), Vec::new());
-        push_search(&mut sql, &mut args, "a\"b");
-        assert!(sql.contains("MATCH ?"));
+        push_search(&mut sql, &mut args, "a\"b", &SearchVia::Index);
+        assert_eq!(sql, " AND transactions_fts MATCH ?");
         assert_eq!(args, vec![Value::Text("\"a\"\"b\"".into())]);
         let (mut sql, mut args) = (String::new(), Vec::new());
-        push_search(&mut sql, &mut args, "%_");
+        push_search(&mut sql, &mut args, "%_", &SearchVia::Index);
         assert!(sql.contains("LIKE ?"));
         assert_eq!(args[0], Value::Text("%\\%\\_%".into()));
     }
@@ -187,7 +250,7 @@ mod tests {
             ..TransactionFilter::default()
         };
         let (mut sql, mut args) = (String::new(), Vec::new());
-        f.push_where(&mut sql, &mut args);
+        f.push_where(&mut sql, &mut args, &SearchVia::Index);
         assert_eq!(sql.matches('?').count(), args.len());
         assert_eq!(args.len(), 8);
         assert!(sql.contains("t.amount * 10 >= ?"), "{sql}");
