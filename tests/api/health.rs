@@ -57,15 +57,12 @@ async fn database_file_is_private() {
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish() {
     use base64::Engine;
+    use std::fmt::Write as _;
     let app = spawn_app().await;
     let user = app.create_user("U").await;
     let mut csv = String::from("Date,Description,Amount\n");
     for i in 0..60_000 {
-        csv.push_str(&format!(
-            "2025-01-{:02},Shop {i},-1.{:02}\n",
-            1 + i % 28,
-            i % 100
-        ));
+        let _ = writeln!(csv, "2025-01-{:02},Shop {i},-1.{:02}", 1 + i % 28, i % 100);
     }
     let body = serde_json::json!({
         "user_id": user["id"],
