@@ -106,10 +106,10 @@ enum KeysCommand {
     /// Mint a key and print only the key on stdout (KEY=$(breadbox keys create --name admin)).
     Create {
         /// A label for people.
-        #[arg(long)]
+        #[arg(long, env = "BREADBOX_KEY_NAME")]
         name: String,
         /// full_access (default) or read_only.
-        #[arg(long, default_value = "full_access", value_parser = ["full_access", "read_only"])]
+        #[arg(long, env = "BREADBOX_KEY_SCOPE", default_value = "full_access", value_parser = ["full_access", "read_only"])]
         scope: String,
     },
     /// List keys (never the secrets).
@@ -128,7 +128,7 @@ enum UsersCommand {
         /// Display name.
         name: String,
         /// Optional email (unique).
-        #[arg(long)]
+        #[arg(long, env = "BREADBOX_USER_EMAIL")]
         email: Option<String>,
     },
 }

@@ -76,25 +76,33 @@ pub struct CsvArgs {
     /// The CSV file.
     pub file: std::path::PathBuf,
     /// Owner of a new csv connection (UUID or short id); see `breadbox users add`.
-    #[arg(long, required_unless_present = "connection")]
+    #[arg(
+        long,
+        env = "BREADBOX_IMPORT_USER",
+        required_unless_present = "connection"
+    )]
     pub user: Option<String>,
     /// Append to this existing csv connection instead.
-    #[arg(long)]
+    #[arg(long, env = "BREADBOX_IMPORT_CONNECTION")]
     pub connection: Option<String>,
     /// Account to import into.
-    #[arg(long, default_value = "CSV Import")]
+    #[arg(
+        long,
+        env = "BREADBOX_IMPORT_ACCOUNT_NAME",
+        default_value = "CSV Import"
+    )]
     pub account_name: String,
     /// Currency of the amounts.
-    #[arg(long, default_value = "USD")]
+    #[arg(long, env = "BREADBOX_IMPORT_CURRENCY", default_value = "USD")]
     pub currency: String,
     /// Date format, e.g. %d/%m/%Y (default: detected).
-    #[arg(long)]
+    #[arg(long, env = "BREADBOX_IMPORT_DATE_FORMAT")]
     pub date_format: Option<String>,
     /// Column mapping as JSON, e.g. '{"date":0,"amount":2,"description":1}'.
-    #[arg(long)]
+    #[arg(long, env = "BREADBOX_IMPORT_COLUMNS")]
     pub columns: Option<String>,
     /// The file already shows money out as positive amounts.
-    #[arg(long)]
+    #[arg(long, env = "BREADBOX_IMPORT_POSITIVE_IS_DEBIT", value_parser = clap::builder::BoolishValueParser::new())]
     pub positive_is_debit: bool,
 }
 

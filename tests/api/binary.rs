@@ -205,3 +205,79 @@ fn help_explains_every_command() {
         assert!(help.contains(word), "serve --help lacks {word}");
     }
 }
+
+#[test]
+fn import_csv_command_imports_once_and_backup_makes_a_consistent_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let user = stdout(&breadbox(&data, &["users", "add", "Ada"]));
+    let file = dir.path().join("bank.csv");
+    std::fs::write(
+        &file,
+        "Date;Payee;Amount\n02.01.2026;Bakery;-3,50\n03.01.2026;Salary;2.500,00\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let first = stdout(&breadbox(
+        &data,
+        &[
+            "import",
+            "csv",
+            file,
+            "--user",
+            user.trim(),
+            "--currency",
+            "EUR",
+        ],
+    ));
+    assert!(first.contains("imported 2 new"), "{first}");
+    let conn_id = first
+        .lines()
+        .find_map(|l| l.strip_prefix("connection "))
+        .unwrap()
+        .to_owned();
+    let again = stdout(&breadbox(
+        &data,
+        &[
+            "import",
+            "csv",
+            file,
+            "--connection",
+            &conn_id,
+            "--currency",
+            "EUR",
+        ],
+    ));
+    assert!(
+        again.contains("imported 0 new") && again.contains("2 already present"),
+        "{again}"
+    );
+    let bad = breadbox(&data, &["import", "csv", file]);
+    assert!(!bad.status.success(), "--user or --connection is required");
+
+    let backup = dir.path().join("backup.db");
+    let out = breadbox(&data, &["backup", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = rusqlite::Connection::open(&backup).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let rows: i64 = copy
+        .query_row("SELECT count(*) FROM transactions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2);
+    let amounts: i64 = copy
+        .query_row("SELECT sum(amount) FROM transactions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(amounts, 350 - 250_000, "Plaid sign, cents");
+    let again = breadbox(&data, &["backup", backup.to_str().unwrap()]);
+    assert!(
+        !again.status.success(),
+        "must not overwrite an existing file"
+    );
+}
