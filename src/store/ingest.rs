@@ -160,30 +160,54 @@ struct TxInsert {
     now: i64,
 }
 
+/// The column list and values every transaction insert shares.
+macro_rules! insert_tx {
+    () => {
+        "INSERT INTO transactions (id, short_id, account_id, connection_id,
+    user_id, external_id, amount, iso_currency_code, date, authorized_date, datetime, name,
+    merchant_name, category_primary, category_detailed, payment_channel, pending,
+    pending_transaction_id, created_at, updated_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)"
+    };
+}
+
+/// A provider sending a known row again rewrites it (and un-hides it).
+const UPSERT_TX: &str = concat!(
+    insert_tx!(),
+    "
+    ON CONFLICT (connection_id, external_id) DO UPDATE SET
+        account_id = excluded.account_id, amount = excluded.amount,
+        iso_currency_code = excluded.iso_currency_code, date = excluded.date,
+        authorized_date = excluded.authorized_date, datetime = excluded.datetime,
+        name = excluded.name, merchant_name = excluded.merchant_name,
+        category_primary = excluded.category_primary,
+        category_detailed = excluded.category_detailed,
+        payment_channel = excluded.payment_channel, pending = excluded.pending,
+        pending_transaction_id = coalesce(excluded.pending_transaction_id, pending_transaction_id),
+        visible = 1, removed_at = NULL, updated_at = excluded.updated_at"
+);
+
+/// An import only adds rows it does not know yet.
+const INSERT_NEW_TX: &str = concat!(
+    insert_tx!(),
+    " ON CONFLICT (connection_id, external_id) DO NOTHING"
+);
+
 impl TxInsert {
+    /// Inserts or rewrites the row (sync).
     fn write(&self, conn: &Connection, t: &ProviderTransaction) -> Result<()> {
+        self.run(conn, t, UPSERT_TX).map(|_| ())
+    }
+
+    /// Inserts the row unless its `external_id` is known; true if it was inserted.
+    fn insert_new(&self, conn: &Connection, t: &ProviderTransaction) -> Result<bool> {
+        Ok(self.run(conn, t, INSERT_NEW_TX)? == 1)
+    }
+
+    fn run(&self, conn: &Connection, t: &ProviderTransaction, sql: &str) -> Result<usize> {
         let id = crate::ids::new_id();
-        super::with_short_id(|short_id| {
-            conn.prepare_cached(
-                "INSERT INTO transactions (id, short_id, account_id, connection_id, user_id,
-                    external_id, amount, iso_currency_code, date, authorized_date, datetime, name,
-                    merchant_name, category_primary, category_detailed, payment_channel, pending,
-                    pending_transaction_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    ?17, ?18, ?19, ?19)
-                 ON CONFLICT (connection_id, external_id) DO UPDATE SET
-                    account_id = excluded.account_id, amount = excluded.amount,
-                    iso_currency_code = excluded.iso_currency_code, date = excluded.date,
-                    authorized_date = excluded.authorized_date, datetime = excluded.datetime,
-                    name = excluded.name, merchant_name = excluded.merchant_name,
-                    category_primary = excluded.category_primary,
-                    category_detailed = excluded.category_detailed,
-                    payment_channel = excluded.payment_channel, pending = excluded.pending,
-                    pending_transaction_id = coalesce(excluded.pending_transaction_id,
-                                                      pending_transaction_id),
-                    visible = 1, removed_at = NULL, updated_at = excluded.updated_at",
-            )?
-            .execute(params![
+        Ok(super::with_short_id(|short_id| {
+            conn.prepare_cached(sql)?.execute(params![
                 id,
                 short_id,
                 self.account_id,
@@ -204,8 +228,7 @@ impl TxInsert {
                 self.pending_id,
                 self.now
             ])
-        })?;
-        Ok(())
+        })?)
     }
 }
 
@@ -255,6 +278,16 @@ pub fn merge_imported(
     t: &ProviderTransaction,
     now: i64,
 ) -> Result<Merged> {
+    // New rows (the common case) cost one statement; only known ones are read back.
+    let insert = TxInsert {
+        target,
+        account_id,
+        pending_id: None,
+        now,
+    };
+    if insert.insert_new(conn, t)? {
+        return Ok(Merged::Inserted);
+    }
     let existing: Option<(Option<String>, Option<String>)> = conn
         .prepare_cached(
             "SELECT merchant_name, category_primary FROM transactions
@@ -265,16 +298,7 @@ pub fn merge_imported(
         })
         .optional()?;
     match existing {
-        None => {
-            TxInsert {
-                target,
-                account_id,
-                pending_id: None,
-                now,
-            }
-            .write(conn, t)?;
-            Ok(Merged::Inserted)
-        }
+        None => Err(crate::Error::internal("imported row vanished")),
         Some((m, c)) if m == t.merchant_name && c == t.category_primary => Ok(Merged::Unchanged),
         Some(_) => {
             conn.prepare_cached(

@@ -241,6 +241,8 @@ fn pool(
         .with_flags(flags)
         .with_init(move |c| {
             c.execute_batch(CONNECTION_PRAGMAS)?;
+            // Every store function uses prepare_cached; the default 16 slots would thrash.
+            c.set_prepared_statement_cache_capacity(128);
             if read_only {
                 c.pragma_update(None, "query_only", true)?;
             }
