@@ -3,7 +3,6 @@
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::{ParseError, ParseResult};
 use poem_openapi::{Object, OpenApi};
 
 use super::auth::ApiKeyAuth;
@@ -35,11 +34,8 @@ pub struct AccountResponse {
     pub subtype: Option<String>,
     /// Last digits of the account number, when the bank gives them.
     pub mask: Option<String>,
-    #[oai(deserialize_with = "response_only")]
     pub balance_current: Option<Amount>,
-    #[oai(deserialize_with = "response_only")]
     pub balance_available: Option<Amount>,
-    #[oai(deserialize_with = "response_only")]
     pub balance_limit: Option<Amount>,
     /// ISO 4217 code of every balance above.
     pub iso_currency_code: String,
@@ -82,14 +78,6 @@ pub struct AccountList {
 }
 
 const LIST: &str = "accounts";
-
-/// `deserialize_with` for response-only fields whose type cannot be parsed from JSON
-/// (`Amount` is built from minor units only); `Object` demands a parser for every field.
-pub(crate) fn response_only<T: poem_openapi::types::Type>(
-    _: Option<serde_json::Value>,
-) -> ParseResult<T> {
-    Err(ParseError::custom("response-only field"))
-}
 
 /// Parses an optional id filter (UUID or short_id); anything else is `INVALID_PARAMETER`.
 pub fn id_param(name: &str, raw: Option<String>) -> Result<Option<IdRef>, ApiError> {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use serde_json::Value;
 
 use crate::money::{format_minor, minor_digits};
@@ -55,6 +55,20 @@ impl Type for Amount {
     }
 }
 
+impl ParseFromJSON for Amount {
+    /// Reads a JSON number exactly (its decimal text is kept; never through a float).
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::Number(n)) => {
+                let text = n.to_string();
+                crate::money::parse_minor(&text, 3).map_err(ParseError::custom)?;
+                Ok(Self(text))
+            }
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
 impl ToJSON for Amount {
     fn to_json(&self) -> Option<Value> {
         // serde_json's `arbitrary_precision` keeps the decimal text exactly as written.
@@ -67,6 +81,18 @@ impl ToJSON for Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_parse_from_exact_json_numbers_only() {
+        let v: Value = serde_json::from_str("-2500.00").unwrap();
+        assert_eq!(
+            Amount::parse_from_json(Some(v)).unwrap().as_str(),
+            "-2500.00"
+        );
+        assert!(Amount::parse_from_json(Some(Value::String("1".into()))).is_err());
+        let v: Value = serde_json::from_str("1e3").unwrap();
+        assert!(Amount::parse_from_json(Some(v)).is_err());
+    }
 
     #[test]
     fn amounts_serialise_as_exact_json_numbers() {

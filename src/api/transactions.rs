@@ -9,7 +9,6 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
 
-use super::accounts::response_only;
 use super::auth::ApiKeyAuth;
 use super::error::ApiError;
 use super::money::Amount;
@@ -34,7 +33,6 @@ pub struct TransactionResponse {
     pub account_id: String,
     /// UUID.
     pub connection_id: String,
-    #[oai(deserialize_with = "response_only")]
     pub amount: Amount,
     /// ISO 4217 code of `amount`.
     pub iso_currency_code: String,
@@ -106,7 +104,6 @@ pub struct SummaryGroup {
     pub category: MaybeUndefined<String>,
     pub iso_currency_code: String,
     /// Sum of `amount` in `iso_currency_code`.
-    #[oai(deserialize_with = "response_only")]
     pub total_amount: Amount,
     pub transaction_count: i64,
 }
@@ -115,7 +112,6 @@ pub struct SummaryGroup {
 #[derive(Debug, Object)]
 pub struct CurrencyTotal {
     pub iso_currency_code: String,
-    #[oai(deserialize_with = "response_only")]
     pub total_amount: Amount,
     pub transaction_count: i64,
 }
