@@ -103,6 +103,12 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: the guarded maps
+/// (caches, running-sync sets) stay valid whatever a panicking holder was doing.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -137,17 +137,17 @@ fn set_headers(resp: &mut Response, limit: u32, remaining: u32, reset: u64) {
 
 /// Middleware for `/api/v1/*`.
 pub async fn limit_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let Some(state) = req.data::<AppState>().cloned() else {
+    let checked = match req.data::<AppState>() {
+        Some(state) if req.uri().path().starts_with("/api/") => state
+            .limiter
+            .as_ref()
+            .map(|limiter| (limiter.clone(), limiter.check(&bucket_for(state, &req)))),
+        _ => None,
+    };
+    let Some((limiter, outcome)) = checked else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let Some(limiter) = state.limiter.clone() else {
-        return next.call(req).await.map(IntoResponse::into_response);
-    };
-    if !req.uri().path().starts_with("/api/") {
-        return next.call(req).await.map(IntoResponse::into_response);
-    }
-    let key = bucket_for(&state, &req);
-    let (remaining, reset) = match limiter.check(&key) {
+    let (remaining, reset) = match outcome {
         Ok(ok) => ok,
         Err(rejection) => return Ok(poem::error::ResponseError::as_response(&rejection)),
     };

@@ -94,10 +94,10 @@ pub trait Provider: Send + Sync {
     async fn revoke(&self, secret: &str) -> Result<(), ProviderError>;
 }
 
-/// The providers enabled in this server.
+/// The providers enabled in this server (cheap to clone: shared behind an `Arc`).
 #[derive(Clone, Default)]
 pub struct Providers {
-    enabled: BTreeMap<&'static str, Arc<dyn Provider>>,
+    enabled: Arc<BTreeMap<&'static str, Arc<dyn Provider>>>,
 }
 
 impl Providers {
@@ -111,7 +111,7 @@ impl Providers {
     }
 
     pub fn add(&mut self, provider: Arc<dyn Provider>) {
-        self.enabled.insert(provider.name(), provider);
+        Arc::make_mut(&mut self.enabled).insert(provider.name(), provider);
     }
 
     /// The enabled provider called `name`.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use crate::lock;
+
 use crate::crypto::{self, KEY_PREFIX_LEN};
 use crate::error::{Error, Result};
 use crate::store::{Db, api_keys};
@@ -199,9 +201,4 @@ impl Authenticator {
     fn mark_used(&self, id: Uuid) {
         lock(&self.last_used).insert(id, crate::time::now());
     }
-}
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

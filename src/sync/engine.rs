@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use crate::lock;
+
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::providers::{ProviderError, Providers, SyncRequest};
@@ -269,10 +271,6 @@ pub fn backoff(interval: Duration, failures: i64) -> i64 {
         .max(60);
     let exp = u32::try_from(failures.clamp(1, 20) - 1).unwrap_or(0);
     (300_i64.saturating_mul(1_i64 << exp)).min(cap)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
