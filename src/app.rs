@@ -14,9 +14,13 @@ use crate::service::auth::Authenticator;
 use crate::store::Db;
 use crate::sync::SyncEngine;
 
-/// Shared state every handler reaches through `Data<&AppState>`.
+/// Shared state every handler reaches through `Data<&AppState>`. One `Arc`: poem's
+/// `.data()` clones it into every request, so a clone must stay a single increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+/// What `AppState` shares.
+pub struct Services {
     pub db: Db,
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
@@ -24,7 +28,15 @@ pub struct AppState {
     pub providers: Providers,
     pub secrets: Arc<SecretBox>,
     pub engine: Arc<SyncEngine>,
-    scheduler_running: Arc<AtomicBool>,
+    scheduler_running: AtomicBool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -37,7 +49,7 @@ impl AppState {
             secrets.clone(),
             config.sync_interval,
         );
-        Self {
+        Self(Arc::new(Services {
             auth: Arc::new(Authenticator::new(db.clone())),
             limiter: rate_limit::Limiter::new(config.rate_limit_rpm, config.rate_limit_burst),
             config: Arc::new(config),
@@ -45,8 +57,8 @@ impl AppState {
             providers,
             secrets,
             engine,
-            scheduler_running: Arc::new(AtomicBool::new(false)),
-        }
+            scheduler_running: AtomicBool::new(false),
+        }))
     }
 
     pub fn scheduler_running(&self) -> bool {
