@@ -152,7 +152,7 @@ impl AccountsApi {
         id: Path<String>,
     ) -> Result<Json<AccountResponse>, ApiError> {
         let id = parse_id(&id, "account")?;
-        let row = state.db.read(move |c| store::get(c, &id)).await?;
+        let row = state.db.lookup(move |c| store::get(c, &id)).await?;
         Ok(Json(
             row.ok_or_else(|| ApiError::not_found("account"))?.into(),
         ))

@@ -188,7 +188,7 @@ impl ApiKeysApi {
         auth: ApiKeyAuth,
     ) -> Result<Json<ApiKeyResponse>, ApiError> {
         let id = auth.0.id;
-        let row = state.db.read(move |c| store::get(c, id)).await?;
+        let row = state.db.lookup(move |c| store::get(c, id)).await?;
         let row = row.ok_or_else(|| ApiError::not_found("API key"))?;
         Ok(Json(ApiKeyResponse::from_row(
             row,

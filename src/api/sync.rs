@@ -252,7 +252,7 @@ impl SyncApi {
         id: Path<String>,
     ) -> Result<Json<SyncLogResponse>, ApiError> {
         let id = parse_id(&id, "sync log")?;
-        let log = state.db.read(move |c| store::get(c, &id)).await?;
+        let log = state.db.lookup(move |c| store::get(c, &id)).await?;
         log.map(|l| Json(l.into()))
             .ok_or_else(|| ApiError::not_found("sync log"))
     }

@@ -366,7 +366,7 @@ impl TransactionsApi {
         id: Path<String>,
     ) -> Result<Json<TransactionResponse>, ApiError> {
         let id = parse_id(&id, "transaction")?;
-        let row = state.db.read(move |c| store::get(c, &id)).await?;
+        let row = state.db.lookup(move |c| store::get(c, &id)).await?;
         Ok(Json(
             row.ok_or_else(|| ApiError::not_found("transaction"))?
                 .into(),

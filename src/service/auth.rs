@@ -138,7 +138,7 @@ impl Authenticator {
     }
 
     async fn revalidate(&self, digest: [u8; 32], key: AuthedKey) -> Result<AuthedKey, AuthFailure> {
-        let row = self.db.read(move |c| api_keys::get(c, key.id)).await?;
+        let row = self.db.lookup(move |c| api_keys::get(c, key.id)).await?;
         match row {
             Some(r) if r.revoked_at.is_none() => {
                 self.remember(digest, key);
@@ -159,7 +159,7 @@ impl Authenticator {
         let prefix = presented[..KEY_PREFIX_LEN].to_owned();
         let rows = self
             .db
-            .read(move |c| api_keys::by_prefix(c, &prefix))
+            .lookup(move |c| api_keys::by_prefix(c, &prefix))
             .await?;
         for row in rows {
             if !self.argon_verify(presented, row.key_hash.clone()).await? {

@@ -66,7 +66,7 @@ pub fn enabled(
 pub async fn resolve_user(state: &AppState, user: IdRef) -> Result<Uuid> {
     state
         .db
-        .read(move |c| users::get(c, &user))
+        .lookup(move |c| users::get(c, &user))
         .await?
         .map(|u| u.id)
         .ok_or(Error::NotFound("user"))
@@ -76,7 +76,7 @@ pub async fn resolve_user(state: &AppState, user: IdRef) -> Result<Uuid> {
 pub async fn get(state: &AppState, id: IdRef) -> Result<ConnectionRow> {
     state
         .db
-        .read(move |c| connections::get(c, &id))
+        .lookup(move |c| connections::get(c, &id))
         .await?
         .ok_or(Error::NotFound("connection"))
 }

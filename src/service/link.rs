@@ -73,7 +73,7 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     let user = req.user.clone();
     let user = state
         .db
-        .read(move |c| users::get(c, &user))
+        .lookup(move |c| users::get(c, &user))
         .await?
         .ok_or(Error::NotFound("user"))?;
     let row = new_row(
@@ -102,7 +102,7 @@ pub async fn relink(
     check_expiry(expires_in)?;
     let conn = state
         .db
-        .read(move |c| connections::get(c, &conn))
+        .lookup(move |c| connections::get(c, &conn))
         .await?
         .ok_or(Error::NotFound("connection"))?;
     if conn.status == "disconnected" {
@@ -201,7 +201,7 @@ fn check_expiry(secs: i64) -> Result<()> {
 pub async fn view(state: &AppState, id: IdRef) -> Result<SessionView> {
     state
         .db
-        .read(move |c| {
+        .lookup(move |c| {
             let row = store::get(c, &id)?.ok_or(Error::NotFound("link session"))?;
             load_view(c, row)
         })
@@ -382,7 +382,7 @@ pub async fn finish(
     credentials: &serde_json::Value,
 ) -> Result<Finished> {
     let tok = token.to_owned();
-    let row = state.db.read(move |c| by_token(c, &tok)).await?;
+    let row = state.db.lookup(move |c| by_token(c, &tok)).await?;
     check_provider(state, &row, provider)?;
     let p = crate::service::connections::enabled(state, provider)?;
     let linked = match p.link(credentials).await {
@@ -445,7 +445,7 @@ pub async fn peek(state: &AppState, token: &str) -> Result<SessionView> {
     let token = token.to_owned();
     state
         .db
-        .read(move |c| {
+        .lookup(move |c| {
             let row = by_token(c, &token)?;
             let view = load_view(c, row)?;
             match Status::parse(&view.row.status) {

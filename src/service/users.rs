@@ -53,7 +53,7 @@ pub async fn create(db: &Db, name: &str, email: Option<&str>) -> Result<UserRow>
 
 /// Fetches a user or `NotFound`.
 pub async fn get(db: &Db, id: IdRef) -> Result<UserRow> {
-    db.read(move |c| users::get(c, &id))
+    db.lookup(move |c| users::get(c, &id))
         .await?
         .ok_or(Error::NotFound("user"))
 }

@@ -41,6 +41,8 @@ struct Inner {
     writer: Pool<SqliteConnectionManager>,
     /// Dedicated reader threads serving `Db::read`.
     reader_threads: readers::Readers,
+    /// One more reader thread serving `Db::lookup`: keyed reads of a few rows.
+    lookup_thread: readers::Readers,
     /// Async gate in front of the single writer: waiting happens as a cheap suspended
     /// task rather than as a parked blocking thread per request.
     write_slots: tokio::sync::Semaphore,
@@ -96,19 +98,24 @@ impl Db {
         migrations::migrate(&mut conn)?;
         drop(conn);
         let reader_count = reader_count();
-        // Two more than the reader threads pin, for `read_blocking` callers.
-        let readers = pool(path, true, reader_count + 2)?;
+        // The reader threads and the lookup thread pin one connection each; two more are
+        // for `read_blocking` callers.
+        let readers = pool(path, true, reader_count + 3)?;
         let writer = pool(path, false, 1)?;
-        let reader_threads =
-            readers::Readers::start(&readers, reader_count).map_err(|e| OpenError::File {
+        let start = |name, n| {
+            readers::Readers::start(&readers, name, n).map_err(|e| OpenError::File {
                 path: path.to_owned(),
                 source: e,
-            })?;
+            })
+        };
+        let reader_threads = start("breadbox-reader", reader_count)?;
+        let lookup_thread = start("breadbox-lookup", 1)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 readers,
                 writer,
                 reader_threads,
+                lookup_thread,
                 write_slots: tokio::sync::Semaphore::new(1),
                 path: path.to_owned(),
             }),
@@ -127,6 +134,18 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         self.inner.reader_threads.run(f).await
+    }
+
+    /// Like [`Db::read`], for reads that fetch a few rows by key (get-by-id, auth checks,
+    /// link-session polls). They run on their own thread, so they never queue behind a long
+    /// search or summary, and under load that thread drains its queue without sleeping
+    /// between jobs (measured in `benches/http_load.rs`). Nothing slow belongs here.
+    pub async fn lookup<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.inner.lookup_thread.run(f).await
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool.

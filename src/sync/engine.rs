@@ -107,7 +107,7 @@ impl SyncEngine {
         let lookup = id.clone();
         let conn = self
             .db
-            .read(move |c| connections::get(c, &lookup))
+            .lookup(move |c| connections::get(c, &lookup))
             .await?
             .filter(|c| c.status != "disconnected")
             .ok_or(Error::NotFound("connection"))?;
