@@ -7,10 +7,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// See Cargo.toml: per-thread heaps instead of glibc arena locks under concurrent load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod cli;
 
 /// Self-hosted personal-finance data server: one binary, one SQLite file.

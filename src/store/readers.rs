@@ -2,13 +2,13 @@
 //! takes jobs from a shared queue, so a point read neither opens a blocking-pool thread
 //! nor waits on the pool's lock. SQLite never runs on the async threads.
 //!
-//! The queue wakes a sleeping reader only when a job arrives and no reader is already
-//! awake to take it: a busy reader drains the queue without sleeping, and an idle second
-//! reader is never woken just to go back to sleep (a `Mutex<Receiver>` did exactly that on
-//! every job). `Db` runs two of these: the general readers and a one-thread lane for keyed
+//! A new job wakes one sleeping reader, and only while queued jobs do not outnumber the
+//! sleepers already woken for them; a reader that finishes a job takes the next without
+//! sleeping. No reader is woken just to go back to sleep (a `Mutex<Receiver>` woke the idle
+//! reader waiting on the lock for every job). `Db` runs two of these: the general readers and a one-thread lane for keyed
 //! lookups. Measured with `cargo bench --bench http_load` on 2 cores, auth/health went from
-//! ~0.3 (`spawn_blocking` per read) to 0.53 (`Mutex<Receiver>`) to 0.64–0.66 (this queue,
-//! lookups on their own lane, mimalloc).
+//! ~0.3 (`spawn_blocking` per read) to 0.53 (`Mutex<Receiver>`) to 0.63–0.64 (this queue,
+//! lookups on their own lane).
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
