@@ -112,6 +112,11 @@ CREATE INDEX transactions_date ON transactions (date, id, iso_currency_code, amo
 CREATE INDEX transactions_account_date ON transactions (account_id, date, id) WHERE visible = 1;
 CREATE INDEX transactions_connection_date ON transactions (connection_id, date, id) WHERE visible = 1;
 CREATE INDEX transactions_user_date ON transactions (user_id, date, id) WHERE visible = 1;
+-- Rows a two-character search cannot find through trigrams of printable ASCII neighbours:
+-- text with other characters, or a column shorter than 3 (see store/transactions/search.rs).
+CREATE INDEX transactions_unindexed_text ON transactions (name, merchant_name)
+    WHERE visible = 1 AND (name GLOB '*[^ -~]*' OR merchant_name GLOB '*[^ -~]*'
+        OR length(name) < 3 OR length(merchant_name) < 3);
 
 -- Substring search over name and merchant (trigram: any 3+ character fragment).
 CREATE VIRTUAL TABLE transactions_fts USING fts5 (

@@ -49,7 +49,7 @@ const NOUNS: &[&str] = &[
 const KINDS: &[(&str, &str)] = &[
     ("Pottery", "GENERAL_MERCHANDISE"),
     ("Bakery", "FOOD_AND_DRINK"),
-    ("Cafe", "FOOD_AND_DRINK"),
+    ("Café", "FOOD_AND_DRINK"), // non-ASCII text: the unindexed-text index is not empty
     ("Books", "GENERAL_MERCHANDISE"),
     ("Hardware", "HOME_IMPROVEMENT"),
     ("Florist", "GENERAL_MERCHANDISE"),
@@ -113,7 +113,8 @@ impl Rng {
 pub fn ensure(rows: u64) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/bench-data")
-        .join(format!("transactions-{rows}"));
+        // v2: the vocabulary gained non-ASCII text; bump when the generated data changes.
+        .join(format!("transactions-v2-{rows}"));
     let done = dir.join("filled");
     if done.exists() {
         eprintln!("using cached {}", dir.display());

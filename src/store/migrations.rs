@@ -4,13 +4,19 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The whole current schema, applied to an empty database.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
-/// Upgrade steps: `(version reached, SQL)`, in order. Empty until the first change after 1.
-const UPGRADES: &[(i64, &str)] = &[];
+/// Upgrade steps: `(version reached, SQL)`, in order; each must leave the schema exactly
+/// as `schema.sql` builds it (a test checks).
+const UPGRADES: &[(i64, &str)] = &[(
+    2,
+    "CREATE INDEX transactions_unindexed_text ON transactions (name, merchant_name)
+        WHERE visible = 1 AND (name GLOB '*[^ -~]*' OR merchant_name GLOB '*[^ -~]*'
+            OR length(name) < 3 OR length(merchant_name) < 3);",
+)];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +76,26 @@ mod tests {
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
         assert!(schema_of(&conn).iter().any(|(n, _)| n == "users"));
+    }
+
+    #[test]
+    fn version_1_databases_are_upgraded_to_the_fresh_schema() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        let mut old = Connection::open_in_memory().unwrap();
+        migrate(&mut old).unwrap();
+        old.execute_batch("DROP INDEX transactions_unindexed_text; PRAGMA user_version = 1;")
+            .unwrap();
+        migrate(&mut old).unwrap();
+        let v: i64 = old
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let normalise = |schema: Vec<(String, String)>| -> Vec<(String, String)> {
+            let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            schema.into_iter().map(|(n, s)| (n, squash(&s))).collect()
+        };
+        assert_eq!(normalise(schema_of(&old)), normalise(schema_of(&fresh)));
     }
 
     #[test]

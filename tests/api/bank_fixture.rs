@@ -93,6 +93,10 @@ const VOCABULARY: &[(&str, Option<&str>, Option<&str>, i64)] = &[
         1,
     ),
     ("ATM withdrawal", None, None, 1),
+    // For two-character searches: a pair next to a non-ASCII character, a column that is
+    // only the pair, and a pair next to a tab.
+    ("Crêpe Qzine", Some("Qz"), Some("FOOD_AND_DRINK"), 1),
+    ("BP\t4411", Some("BP"), Some("TRANSPORTATION"), 1),
 ];
 
 /// A small deterministic generator (xorshift64*).

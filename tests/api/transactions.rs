@@ -188,8 +188,11 @@ async fn search_is_a_case_insensitive_substring_of_name_or_merchant() {
         "coffee",     // merchant only ("Blue Bottle Coffee")
         "STARBUCKS",  // name, upper case
         "starbucks",  // same rows
-        "bu",         // two characters: LIKE fallback
+        "bu",         // two characters: neighbour trigrams
         "MK",         // two characters, other case
+        "qz",         // two characters next to non-ASCII text, and a 2-character merchant
+        "BP",         // two characters next to a tab, and a 2-character merchant
+        "êp",         // two non-ASCII-containing characters
         "% J",        // a literal percent sign through FTS
         "0%",         // ... and through LIKE
         "\"Cheese\"", // quotes are escaped, not FTS syntax

@@ -69,20 +69,24 @@ impl TransactionFilter {
             .map(fts_phrase)
     }
 
+    /// `search` when it is exactly two characters, too short for a trigram of its own.
+    pub(super) fn pair(&self) -> Option<&str> {
+        self.search.as_deref().filter(|s| s.chars().count() == 2)
+    }
+
     /// The `FROM` clause (and its argument): when the index or its rowids answer the
     /// search they drive the query (`CROSS JOIN` fixes that order), so only matches are
     /// read, each by rowid.
     pub(super) fn push_from(&self, sql: &mut String, args: &mut Vec<Value>, via: &SearchVia) {
         sql.push_str(match via {
-            _ if self.fts_phrase().is_none() => "transactions t",
-            SearchVia::Index => {
-                "transactions_fts CROSS JOIN transactions t ON t.pk = transactions_fts.rowid"
-            }
             SearchVia::Rows(rowids) => {
                 args.push(rowids.clone());
                 "json_each(?) j CROSS JOIN transactions t ON t.pk = j.value"
             }
-            SearchVia::Scan => "transactions t",
+            SearchVia::Index if self.fts_phrase().is_some() => {
+                "transactions_fts CROSS JOIN transactions t ON t.pk = transactions_fts.rowid"
+            }
+            SearchVia::Index | SearchVia::Scan => "transactions t",
         });
     }
 
@@ -173,13 +177,27 @@ fn scale_sql(currency: Option<&str>) -> String {
 }
 
 /// `needle` as one FTS5 phrase: a substring match under the trigram tokenizer.
-fn fts_phrase(needle: &str) -> String {
+pub(super) fn fts_phrase(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
 }
 
+/// `%needle%` for `LIKE … ESCAPE '\'`, with the needle's own wildcards escaped.
+pub(super) fn like_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Three or more characters go through the trigram FTS index unless `via` says scan
-/// (or the rowids are known: the join did it); two always use `LIKE` (FTS trigrams cannot
-/// match fewer than three characters).
+/// (or the rowids are known: the join did it); two always use `LIKE`, also on known rowids,
+/// which for two characters are candidates (see `search.rs`).
 fn push_search(sql: &mut String, args: &mut Vec<Value>, needle: &str, via: &SearchVia) {
     let indexed = needle.chars().count() >= 3;
     if indexed && *via == SearchVia::Index {
@@ -193,14 +211,7 @@ fn push_search(sql: &mut String, args: &mut Vec<Value>, needle: &str, via: &Sear
     } else if indexed && matches!(via, SearchVia::Rows(_)) {
         // The rowids in the FROM clause are the matches.
     } else {
-        let escaped: String = needle
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                _ => vec![c],
-            })
-            .collect();
-        let pattern = format!("%{escaped}%");
+        let pattern = like_pattern(needle);
         sql.push_str(" AND (t.name LIKE ? ESCAPE '\\' OR t.merchant_name LIKE ? ESCAPE '\\')");
         args.push(Value::Text(pattern.clone()));
         args.push(Value::Text(pattern));
