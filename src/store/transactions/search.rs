@@ -39,7 +39,7 @@ pub const SEARCH_PLAN: SearchPlan = SearchPlan {
 
 /// What the index said about the search of one request.
 pub(super) enum Matches {
-    /// No search, or one too short for trigrams (`LIKE` answers it).
+    /// No search.
     NotIndexed,
     /// A rare word: all its matching rowids.
     Rare(SearchVia),
