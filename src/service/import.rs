@@ -114,7 +114,11 @@ fn store(
     let started = std::time::Instant::now();
     let (mut imported, mut updated, mut skipped) = (0, 0, 0);
     let total = parsed.rows.len();
-    for (i, row) in parsed.rows.iter().enumerate() {
+    // Fingerprints name a row's content, so order cannot change which copy wins.
+    for (i, row) in ingest::bulk_order(&parsed.rows, |a, b| a.date.cmp(&b.date))
+        .into_iter()
+        .enumerate()
+    {
         let t = to_transaction(row, req);
         match ingest::merge_imported(tx, target, account_id, &t, now)? {
             Merged::Inserted => imported += 1,
