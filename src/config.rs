@@ -28,6 +28,12 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
+    /// Directory for scheduled backups; `None` turns them off.
+    pub backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken.
+    pub backup_interval: Duration,
+    /// How many scheduled backups are kept (older ones are deleted).
+    pub backup_keep: usize,
 }
 
 impl Config {
@@ -44,6 +50,9 @@ impl Config {
             scheduler: true,
             shutdown_grace: Duration::from_secs(30),
             encryption_key: None,
+            backup_dir: None,
+            backup_interval: Duration::from_secs(86_400),
+            backup_keep: 7,
         }
     }
 }
@@ -63,6 +72,9 @@ impl std::fmt::Debug for Config {
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_interval", &self.backup_interval)
+            .field("backup_keep", &self.backup_keep)
             .finish_non_exhaustive()
     }
 }

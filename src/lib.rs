@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod backup;
 pub mod config;
 pub mod crypto;
 pub mod error;
@@ -40,7 +41,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "marked syncs left in progress by a crash as interrupted"
         );
     }
-    let secrets = secrets::SecretBox::load(&config.data_dir, config.encryption_key.as_deref())?;
+    let secrets = secrets::load_checked(&db, &config.data_dir, config.encryption_key.as_deref())?;
     Ok(AppState::new(db, secrets, config))
 }
 
@@ -59,6 +60,7 @@ pub async fn run(
         .unwrap_or_default();
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "breadbox listening");
     let background = spawn_background(&state);
+    let backups = backup::schedule::spawn(&state);
     let scheduler = state
         .config
         .scheduler
@@ -69,6 +71,9 @@ pub async fn run(
         .run_with_graceful_shutdown(app, shutdown, Some(grace))
         .await?;
     background.abort();
+    if let Some(b) = backups {
+        b.abort();
+    }
     if let Some(s) = scheduler {
         s.abort();
         let _ = s.await;

@@ -38,10 +38,28 @@ enum Command {
     /// Import bank files.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    /// Write a backup (database snapshot + encryption key, checksummed) to FILE, or to a
+    /// new timestamped file when FILE is a directory. Safe while the server runs.
     Backup {
-        /// Destination file (must not exist).
+        /// Destination file (must not exist) or directory.
         file: PathBuf,
+        /// The key in use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
+    },
+    /// Check a backup and make it the data directory's database (the server must be stopped).
+    Restore {
+        /// A file written by `breadbox backup` or by scheduled backups.
+        file: PathBuf,
+        /// Replace an existing database (the current files are kept, renamed).
+        #[arg(long)]
+        force: bool,
+        /// Only check the backup; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The key the server will use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
     },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
@@ -79,6 +97,15 @@ struct ServeArgs {
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
+    /// Directory for scheduled backups (database + key); off when unset.
+    #[arg(long, env = "BREADBOX_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken, e.g. `1d`, `12h`.
+    #[arg(long, env = "BREADBOX_BACKUP_INTERVAL", default_value = "1d", value_parser = parse_interval)]
+    backup_interval: std::time::Duration,
+    /// How many scheduled backups to keep (older ones are deleted).
+    #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..))]
+    backup_keep: u16,
 }
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -143,7 +170,23 @@ fn main() -> ExitCode {
             cli::users_add(&cli.data_dir, &name, email.as_deref())
         }
         Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
-        Command::Backup { file } => cli::backup(&cli.data_dir, &file),
+        Command::Backup {
+            file,
+            encryption_key,
+        } => cli::backup::backup(&cli.data_dir, &file, encryption_key.as_deref()),
+        Command::Restore {
+            file,
+            force,
+            dry_run,
+            encryption_key,
+        } => {
+            let opts = breadbox::backup::restore::Options {
+                force,
+                dry_run,
+                configured_key: encryption_key,
+            };
+            cli::backup::restore(&cli.data_dir, &file, &opts)
+        }
         Command::Openapi => {
             println!("{}", breadbox::api::service(None).spec());
             Ok(())
@@ -176,6 +219,11 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.sync_interval = args.sync_interval;
     config.scheduler = !args.no_scheduler;
     config.encryption_key = args.encryption_key;
+    config.backup_dir = args.backup_dir;
+    config.backup_interval = args.backup_interval;
+    config.backup_keep = usize::from(args.backup_keep);
+    // Held until the server stops: a second server or a restore on this directory is refused.
+    let _lock = breadbox::store::lock::DataDirLock::acquire(&config.data_dir)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;

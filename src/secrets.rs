@@ -82,6 +82,62 @@ impl SecretBox {
     }
 }
 
+/// The key in effect as base64 text: `configured` when given, else the key file in
+/// `data_dir`; `None` when neither exists. Validated like [`SecretBox::load`].
+pub fn key_text(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<Option<String>> {
+    let text = match configured {
+        Some(b64) => b64.trim().to_owned(),
+        None => match fs::read_to_string(data_dir.join(KEY_FILE)) {
+            Ok(t) => t.trim().to_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    decode_key(&text)?;
+    Ok(Some(text))
+}
+
+/// Whether `key` (base64) opens `sealed`.
+pub fn key_opens(key: &str, sealed: &[u8]) -> bool {
+    decode_key(key).is_ok_and(|k| SecretBox::new(&k).open(sealed).is_ok())
+}
+
+/// Like [`SecretBox::load`], but first checks the key against one stored credential of
+/// `db`: a missing key file is not replaced by a new key while credentials exist, and a
+/// key that does not open them is refused with the cause named.
+pub fn load_checked(
+    db: &crate::store::Db,
+    data_dir: &Path,
+    configured: Option<&str>,
+) -> anyhow::Result<SecretBox> {
+    let sample = db.read_blocking(crate::store::connections::first_sealed)?;
+    let key_path = data_dir.join(KEY_FILE);
+    let source = if configured.is_some() {
+        "BREADBOX_ENCRYPTION_KEY (--encryption-key)".to_owned()
+    } else {
+        key_path.display().to_string()
+    };
+    if let Some((id, _)) = &sample {
+        anyhow::ensure!(
+            configured.is_some() || key_path.exists(),
+            "{source} is missing, but connection {id} has provider credentials sealed with \
+             a key; restore the encryption.key that belongs to this database (a backup made \
+             by `breadbox backup` carries it) or set BREADBOX_ENCRYPTION_KEY"
+        );
+    }
+    let secrets = SecretBox::load(data_dir, configured)?;
+    if let Some((id, sealed)) = sample {
+        anyhow::ensure!(
+            secrets.open(&sealed).is_ok(),
+            "the encryption key from {source} does not open the stored credentials of \
+             connection {id}: it is not the key they were sealed with. Use the key that \
+             belongs to this database (the encryption.key restored from the same backup, or \
+             the original BREADBOX_ENCRYPTION_KEY)"
+        );
+    }
+    Ok(secrets)
+}
+
 fn decode_key(b64: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = STANDARD
         .decode(b64.trim())

@@ -208,12 +208,12 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        if let Some(s) = status.0.as_deref() {
-            if !matches!(s, "in_progress" | "success" | "error") {
-                return Err(ApiError::invalid_parameter(
-                    "status must be in_progress, success or error",
-                ));
-            }
+        if let Some(s) = status.0.as_deref()
+            && !matches!(s, "in_progress" | "success" | "error")
+        {
+            return Err(ApiError::invalid_parameter(
+                "status must be in_progress, success or error",
+            ));
         }
         let connection_id = match connection_id.0 {
             Some(c) => Some(

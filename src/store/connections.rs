@@ -243,3 +243,15 @@ pub fn relink(
     .execute(params![id, sealed, institution_name, now])?;
     Ok(())
 }
+
+/// The oldest connection's sealed credentials, to check the encryption key against.
+pub fn first_sealed(conn: &Connection) -> Result<Option<(Uuid, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, credentials FROM connections WHERE credentials IS NOT NULL
+             ORDER BY created_at LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}

@@ -30,6 +30,13 @@ pub enum MigrateError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// The version an existing database will be upgraded from, if it needs an upgrade
+/// (`None` for a new, empty database and for a current one).
+pub fn pending_upgrade(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok((found > 0 && found < SCHEMA_VERSION).then_some(found))
+}
+
 /// Creates or upgrades the schema in one transaction.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

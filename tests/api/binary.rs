@@ -4,9 +4,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_breadbox");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_breadbox");
 
-fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env("BREADBOX_DATA_DIR", data_dir)
@@ -15,7 +15,7 @@ fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
         .expect("run breadbox")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     assert!(
         o.status.success(),
         "failed: {}",
@@ -24,7 +24,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -32,7 +32,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_until_up(client: &reqwest::blocking::Client, base: &str, child: &mut Child) {
+pub(crate) fn wait_until_up(client: &reqwest::blocking::Client, base: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if client
@@ -255,14 +255,16 @@ fn import_csv_command_imports_once_and_backup_makes_a_consistent_copy() {
     let bad = breadbox(&data, &["import", "csv", file]);
     assert!(!bad.status.success(), "--user or --connection is required");
 
-    let backup = dir.path().join("backup.db");
+    let backup = dir.path().join("backup.tar.gz");
     let out = breadbox(&data, &["backup", backup.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let copy = rusqlite::Connection::open(&backup).unwrap();
+    let restored = dir.path().join("restored");
+    stdout(&breadbox(&restored, &["restore", backup.to_str().unwrap()]));
+    let copy = rusqlite::Connection::open(restored.join("breadbox.db")).unwrap();
     let check: String = copy
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();

@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod api_keys;
 mod binary;
+mod binary_backup;
 mod connections;
 mod crash;
 mod errors;
