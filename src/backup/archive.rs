@@ -115,9 +115,9 @@ pub fn read(src: &Path, into: &Path) -> anyhow::Result<Manifest> {
         .entries()
         .context("not a breadbox backup (not a gzip-compressed tar)")?;
     let manifest = match entries.next() {
-        Some(first) => read_manifest(
-            first.context("not a breadbox backup (or a truncated or damaged one)")?,
-        )?,
+        Some(first) => {
+            read_manifest(first.context("not a breadbox backup (or a truncated or damaged one)")?)?
+        }
         None => bail!("the backup is empty"),
     };
     let mut seen = Vec::new();

@@ -15,6 +15,7 @@ mod crash;
 mod errors;
 mod health;
 mod import;
+mod keys_at_rest;
 mod link;
 mod openapi;
 mod rate_limit;
