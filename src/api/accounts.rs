@@ -10,8 +10,8 @@ use super::error::ApiError;
 use super::money::Amount;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::accounts::{self as store, AccountFilter, AccountKey, AccountRow};
 use crate::time::rfc3339;
 

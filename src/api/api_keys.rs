@@ -12,9 +12,9 @@ use super::error::ApiError;
 use super::json::JsonBody;
 use super::pagination::{self, Pagination};
 use super::users::Deleted;
-use crate::app::AppState;
 use crate::service::api_keys as svc;
 use crate::service::auth::Scope;
+use crate::state::AppState;
 use crate::store::api_keys::{self as store, ApiKeyKey, ApiKeyRow};
 use crate::time::rfc3339;
 

@@ -10,9 +10,9 @@ use super::auth::ApiKeyAuth;
 use super::error::ApiError;
 use super::json::{JsonBody, OptionalJsonBody};
 use super::{Tag, parse_id};
-use crate::app::AppState;
 use crate::link::urls::with_link_id;
 use crate::service::link::{self as svc, Minted, NewLink, SessionView};
+use crate::state::AppState;
 use crate::time::rfc3339;
 
 /// One attempt to connect a bank within a session.

@@ -10,6 +10,7 @@ pub mod health;
 pub mod import;
 pub mod json;
 pub mod link;
+pub mod link_page;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
@@ -65,7 +66,7 @@ pub type Service = OpenApiService<
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
     ),
@@ -95,7 +96,7 @@ pub fn service(server_url: Option<&str>) -> Service {
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
     );

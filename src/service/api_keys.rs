@@ -3,8 +3,8 @@
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::crypto;
 use crate::error::{Error, Result};
+use crate::keys;
 use crate::service::auth::Scope;
 use crate::store::api_keys::{self, ApiKeyRow};
 
@@ -20,12 +20,12 @@ pub fn prepare(name: &str, scope: Scope) -> Result<MintedKey> {
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::Validation("name: must be 1-200 characters".into()));
     }
-    let key = crypto::generate_api_key();
+    let key = keys::generate_api_key();
     let row = ApiKeyRow {
         id: crate::ids::new_id(),
         name: name.to_owned(),
-        key_prefix: key[..crypto::KEY_PREFIX_LEN].to_owned(),
-        key_hash: crypto::hash_secret(&key)?,
+        key_prefix: key[..keys::KEY_PREFIX_LEN].to_owned(),
+        key_hash: keys::hash_secret(&key)?,
         scope: scope.as_str().to_owned(),
         last_used_at: None,
         revoked_at: None,

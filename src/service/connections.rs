@@ -3,9 +3,9 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::connections::{self, ConnectionRow, NewConnection};
 use crate::store::users;
 use crate::sync::Trigger;
@@ -20,7 +20,7 @@ pub async fn create(
     let user_id = resolve_user(state, user).await?;
     let p = enabled(state, provider)?;
     let linked = p.link(credentials).await?;
-    let sealed = state.secrets.seal(&linked.secret)?;
+    let sealed = state.credentials.seal(&linked.secret)?;
     let new = NewConnection {
         user_id,
         provider: p.name().to_owned(),
@@ -113,7 +113,7 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
     else {
         return;
     };
-    match state.secrets.open(sealed) {
+    match state.credentials.open(sealed) {
         Ok(secret) => {
             if let Err(e) = provider.revoke(&secret).await {
                 tracing::warn!(connection = %conn.id, error = %e, "provider revoke failed; disconnecting anyway");

@@ -4,12 +4,12 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::crypto::sha256;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::keys::sha256;
 use crate::link::lifecycle::{self, Event, Refusal, Snapshot, Status, Transition};
 use crate::link::urls;
+use crate::state::AppState;
 use crate::store::connections::{self, ConnectionRow, NewConnection};
 use crate::store::link_sessions::{self as store, AttemptRow, SessionRow};
 use crate::store::users;
@@ -393,7 +393,7 @@ pub async fn finish(
             return Err(e.into());
         }
     };
-    let sealed = state.secrets.seal(&linked.secret)?;
+    let sealed = state.credentials.seal(&linked.secret)?;
     let (tok, prov) = (token.to_owned(), provider.to_owned());
     let (conn_id, view) = state
         .db

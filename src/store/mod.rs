@@ -218,7 +218,7 @@ pub(crate) fn with_short_id<T>(
 ) -> rusqlite::Result<T> {
     let mut attempts = 0;
     loop {
-        match insert(crate::crypto::short_id()) {
+        match insert(crate::ids::short_id()) {
             Err(e)
                 if attempts < 8
                     && unique_violation(&e).is_some_and(|m| m.ends_with(".short_id")) =>

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use crate::lock;
+use crate::mutex::lock;
 
+use crate::credentials::CredentialCipher;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::providers::{ProviderError, Providers, SyncRequest};
-use crate::secrets::SecretBox;
 use crate::store::connections::{self, ConnectionRow};
 use crate::store::ingest::{self, Target};
 use crate::store::{Db, sync_logs};
@@ -44,7 +44,7 @@ const PROVIDER_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct SyncEngine {
     db: Db,
     providers: Providers,
-    secrets: Arc<SecretBox>,
+    secrets: Arc<CredentialCipher>,
     interval: Duration,
     running: Mutex<HashSet<Uuid>>,
 }
@@ -65,7 +65,7 @@ impl SyncEngine {
     pub fn new(
         db: Db,
         providers: Providers,
-        secrets: Arc<SecretBox>,
+        secrets: Arc<CredentialCipher>,
         interval: Duration,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -259,7 +259,7 @@ pub fn jittered(interval: Duration) -> i64 {
     if spread == 0 {
         return secs;
     }
-    let r = i64::from(u16::from_le_bytes(crate::crypto::random_bytes::<2>()));
+    let r = i64::from(u16::from_le_bytes(crate::ids::random_bytes::<2>()));
     secs - spread + (r % (2 * spread + 1))
 }
 

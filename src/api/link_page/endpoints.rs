@@ -10,10 +10,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use crate::api::Tag;
 use crate::api::error::ApiError;
 use crate::api::json::{JsonBody, OptionalJsonBody};
-use crate::app::AppState;
 use crate::ids::IdRef;
 use crate::link::urls::with_link_id;
 use crate::service::link::{self as svc, SessionView};
+use crate::state::AppState;
 use crate::store::accounts::{self, AccountFilter};
 use crate::time::rfc3339;
 
