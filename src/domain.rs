@@ -19,7 +19,12 @@ macro_rules! string_enum {
 
         impl $name {
             /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            pub const ALL: [Self; [$($text),+].len()] = [$(Self::$variant),+];
+
+            /// The inverse of `as_str`; exact spelling only.
+            pub fn parse(s: &str) -> Option<Self> {
+                s.parse().ok()
+            }
 
             /// The stored and wire spelling.
             pub fn as_str(self) -> &'static str {
@@ -29,13 +34,21 @@ macro_rules! string_enum {
             }
         }
 
+        impl Values for $name {
+            const NAMES: &'static [&'static str] = &[$($text),+];
+        }
+
         impl FromStr for $name {
             type Err = UnknownValue;
 
             fn from_str(s: &str) -> Result<Self, UnknownValue> {
                 match s {
                     $($text => Ok(Self::$variant),)+
-                    _ => Err(UnknownValue::new(stringify!($name), s, Self::ALL.iter().map(|v| v.as_str()))),
+                    _ => Err(UnknownValue::new(
+                        stringify!($name),
+                        s,
+                        Self::ALL.iter().map(|v| v.as_str()),
+                    )),
                 }
             }
         }
@@ -58,6 +71,11 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+/// The spellings of a string-backed enum, in declaration order.
+pub trait Values {
+    const NAMES: &'static [&'static str];
 }
 
 /// A string that is not one of an enum's values; the message lists the allowed ones.
@@ -96,12 +114,18 @@ string_enum! {
 string_enum! {
     /// Where a hosted-link session stands.
     LinkSessionStatus {
+        /// Minted, not yet opened.
         Pending = "pending",
+        /// The page was opened: an attempt is running.
         Active = "active",
+        /// A multi-use session recorded a connection; its token still adds more.
         Completed = "completed",
-        Failed = "failed",
-        Expired = "expired",
+        /// Terminal success: the token is burned.
         Consumed = "consumed",
+        /// The latest attempt failed; re-claimable until expiry.
+        Failed = "failed",
+        /// Passed `expires_at` before success.
+        Expired = "expired",
     }
 }
 
@@ -166,9 +190,16 @@ string_enum! {
 }
 
 impl LinkSessionStatus {
-    /// Whether nothing more can happen to the session.
+    /// A terminal session never changes again and its token is refused.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Expired | Self::Consumed)
+        matches!(self, Self::Consumed | Self::Expired)
+    }
+}
+
+#[allow(clippy::derivable_impls)] // the enum is defined by a macro
+impl Default for LinkSessionStatus {
+    fn default() -> Self {
+        Self::Pending
     }
 }
 
@@ -179,7 +210,7 @@ mod tests {
     #[test]
     fn values_round_trip_through_their_strings() {
         for s in ConnectionStatus::ALL {
-            assert_eq!(s.as_str().parse::<ConnectionStatus>(), Ok(*s));
+            assert_eq!(s.as_str().parse::<ConnectionStatus>(), Ok(s));
         }
         assert_eq!(
             "pending_reauth".parse(),

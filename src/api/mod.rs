@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod choice;
 pub mod connections;
 pub mod error;
 pub mod health;

@@ -15,29 +15,7 @@ use crate::error::{Error, Result};
 use crate::keys::{self, KEY_PREFIX_LEN};
 use crate::store::{Db, api_keys};
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    ReadOnly,
-    FullAccess,
-}
-
-impl Scope {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "read_only" => Some(Self::ReadOnly),
-            "full_access" => Some(Self::FullAccess),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ReadOnly => "read_only",
-            Self::FullAccess => "full_access",
-        }
-    }
-}
+pub use crate::domain::KeyScope as Scope;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,9 +146,10 @@ impl Authenticator {
             if row.revoked_at.is_some() {
                 return Err(AuthFailure::Revoked);
             }
-            let scope =
-                Scope::parse(&row.scope).ok_or_else(|| Error::internal("bad scope in database"))?;
-            let key = AuthedKey { id: row.id, scope };
+            let key = AuthedKey {
+                id: row.id,
+                scope: row.scope,
+            };
             self.remember(digest, key);
             return Ok(key);
         }

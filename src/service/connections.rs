@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::ConnectionStatus;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::state::AppState;
@@ -97,7 +98,7 @@ pub async fn set_paused(state: &AppState, id: IdRef, paused: bool) -> Result<Con
 /// hides the transactions (kept in the file, never listed).
 pub async fn disconnect(state: &AppState, id: IdRef) -> Result<()> {
     let conn = get(state, id).await?;
-    if conn.status == "disconnected" {
+    if conn.status == ConnectionStatus::Disconnected {
         return Err(Error::NotFound("connection"));
     }
     revoke_upstream(state, &conn).await;
@@ -127,6 +128,6 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
 
 fn live(conn: &rusqlite::Connection, id: &IdRef) -> Result<ConnectionRow> {
     connections::get(conn, id)?
-        .filter(|c| c.status != "disconnected")
+        .filter(|c| c.status != ConnectionStatus::Disconnected)
         .ok_or(Error::NotFound("connection"))
 }

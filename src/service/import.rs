@@ -5,6 +5,7 @@
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
+use crate::domain::{ConnectionStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::import::csv_parse::{self, CsvOptions, ParsedCsv, ParsedRow, Rejected};
@@ -131,7 +132,11 @@ fn store(
     let now = crate::time::now();
     let (target, is_new) = target(tx, req, now)?;
     let account_id = account(tx, target, req, now)?;
-    let trigger = if is_new { "initial" } else { "manual" };
+    let trigger = if is_new {
+        SyncTrigger::Initial
+    } else {
+        SyncTrigger::Manual
+    };
     let log_id = sync_logs::start(tx, target.connection_id, trigger, now)?;
     let started = std::time::Instant::now();
     let (mut imported, mut updated, mut skipped) = (0, 0, 0);
@@ -181,7 +186,7 @@ fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(
                 conn.provider
             )));
         }
-        if conn.status == "disconnected" {
+        if conn.status == ConnectionStatus::Disconnected {
             return Err(Error::Conflict("connection is disconnected".into()));
         }
         return Ok((

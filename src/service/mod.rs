@@ -6,4 +6,5 @@ pub mod connections;
 pub mod import;
 pub mod link;
 pub mod rate_limit;
+pub mod sync;
 pub mod users;

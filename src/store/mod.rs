@@ -268,10 +268,7 @@ fn writer_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn pool(
-    path: &Path,
-    size: u32,
-) -> Result<Pool<SqliteConnectionManager>, r2d2::Error> {
+fn pool(path: &Path, size: u32) -> Result<Pool<SqliteConnectionManager>, r2d2::Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let manager = SqliteConnectionManager::file(path)
         .with_flags(flags)
@@ -350,10 +347,16 @@ mod tests {
             async move { db.write(|tx| users::insert(tx, "Second", None, 0)).await }
         });
         tokio::time::sleep(Duration::from_secs(11)).await;
-        assert!(!second.is_finished(), "the second write must still be waiting");
+        assert!(
+            !second.is_finished(),
+            "the second write must still be waiting"
+        );
         release_tx.send(()).expect("long write alive");
         long.join().expect("no panic").expect("long write commits");
-        second.await.expect("no panic").expect("second write commits after it");
+        second
+            .await
+            .expect("no panic")
+            .expect("second write commits after it");
         let names: Vec<String> = db
             .read(|c| {
                 let mut st = c.prepare("SELECT name FROM users ORDER BY created_at, name")?;
