@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use breadbox::backup::{self, Reason, restore};
+use breadbox::store::backup::{self, Reason, restore};
 
 /// Writes a backup of `data_dir` to `target`: a new file, or a new timestamped file
 /// inside `target` when it is a directory. Prints the path on stdout.
@@ -14,7 +14,7 @@ pub fn backup(data_dir: &Path, target: &Path, configured_key: Option<&str>) -> a
         target.to_owned()
     };
     let db_path = data_dir.join(breadbox::store::DB_FILE);
-    let key = breadbox::secrets::key_text(data_dir, configured_key)
+    let key = breadbox::credentials::key_text(data_dir, configured_key)
         .context("reading the encryption key")?;
     let manifest = backup::create(&db_path, key.as_deref(), &dest, Reason::Manual)?;
     if key.is_none() {

@@ -13,7 +13,7 @@ async fn a_credential_sealed_with_another_key_fails_the_sync_naming_the_key() {
     let first = app.wait_for_sync(&id).await;
     assert_eq!(first["last_sync"]["status"], "success");
 
-    let foreign = breadbox::secrets::SecretBox::new(&[42; 32])
+    let foreign = breadbox::credentials::CredentialCipher::new(&[42; 32])
         .seal("demo_good")
         .unwrap();
     rusqlite::Connection::open(app.state.db.path())

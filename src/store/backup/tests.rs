@@ -6,9 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::archive::{self, FileEntry, Manifest};
+use super::keys::load_checked;
 use super::restore::{self, Options};
 use super::{Reason, create};
-use crate::secrets::{self, SecretBox};
+use crate::credentials::{self as secrets, CredentialCipher};
 use crate::store::connections::{self, NewConnection};
 use crate::store::{DB_FILE, Db, lock::DataDirLock, users};
 
@@ -16,7 +17,7 @@ use crate::store::{DB_FILE, Db, lock::DataDirLock, users};
 /// directory's key file; returns the key text.
 fn populated(dir: &Path) -> String {
     let db = Db::open_in(dir).unwrap();
-    let sb = SecretBox::load(dir, None).unwrap();
+    let sb = CredentialCipher::load(dir, None).unwrap();
     let sealed = sb.seal("secret-token").unwrap();
     db.write_blocking(|tx| {
         let user = users::insert(tx, "Ada", None, 1)?;
@@ -25,6 +26,7 @@ fn populated(dir: &Path) -> String {
             provider: "demo".into(),
             institution_id: None,
             institution_name: None,
+            external_id: None,
             credentials: Some(sealed),
         };
         connections::insert(tx, &new, 1)?;
@@ -67,7 +69,7 @@ fn a_backup_restores_into_an_empty_directory_with_its_key() {
     assert_eq!(user_count(&dst), 1);
     assert_eq!(secrets::key_text(&dst, None).unwrap().unwrap(), key);
     let db = Db::open_in(&dst).unwrap();
-    secrets::load_checked(&db, &dst, None).expect("the restored key opens the credentials");
+    load_checked(&db, &dst, None).expect("the restored key opens the credentials");
     let leftovers: Vec<_> = fs::read_dir(&dst)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -253,7 +255,7 @@ fn restore_needs_force_over_a_database_and_keeps_the_old_files() {
     let file = backup_of(&src, t.path());
     let dst = t.path().join("dst");
     Db::open_in(&dst).unwrap(); // an empty but real database
-    SecretBox::load(&dst, None).unwrap();
+    CredentialCipher::load(&dst, None).unwrap();
     let msg = err_text(restore::restore(&file, &dst, &Options::default()));
     assert!(msg.contains("--force"), "{msg}");
     assert_eq!(user_count(&dst), 0, "untouched");
@@ -448,7 +450,7 @@ fn the_server_refuses_a_key_that_does_not_open_the_credentials() {
     let dir = t.path().join("data");
     populated(&dir);
     let db = Db::open_in(&dir).unwrap();
-    let msg = err_text(secrets::load_checked(&db, &dir, Some(&other_key())));
+    let msg = err_text(load_checked(&db, &dir, Some(&other_key())));
     assert!(
         msg.contains("does not open the stored credentials of connection"),
         "{msg}"
@@ -456,7 +458,7 @@ fn the_server_refuses_a_key_that_does_not_open_the_credentials() {
 
     // A lost key file is not silently replaced by a fresh key.
     fs::remove_file(dir.join(secrets::KEY_FILE)).unwrap();
-    let msg = err_text(secrets::load_checked(&db, &dir, None));
+    let msg = err_text(load_checked(&db, &dir, None));
     assert!(msg.contains("is missing"), "{msg}");
     assert!(!dir.join(secrets::KEY_FILE).exists());
 }

@@ -26,7 +26,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// The database snapshot's entry name.
 pub const DB_ENTRY: &str = crate::store::DB_FILE;
 /// The encryption key's entry name (base64 text, as in `DIR/encryption.key`).
-pub const KEY_ENTRY: &str = crate::secrets::KEY_FILE;
+pub const KEY_ENTRY: &str = crate::credentials::KEY_FILE;
 
 /// Largest manifest accepted (it is a few hundred bytes).
 const MANIFEST_LIMIT: u64 = 64 * 1024;

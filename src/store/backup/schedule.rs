@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::{EXTENSION, Reason, SCHEDULED_PREFIX};
-use crate::app::AppState;
+use crate::config::Config;
 
 /// What to back up, where and how often.
 #[derive(Debug, Clone)]
@@ -23,14 +23,13 @@ pub struct Schedule {
     pub configured_key: Option<String>,
 }
 
-/// Starts the backup loop when `--backup-dir` is set.
-pub fn spawn(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
-    let config = &state.config;
+/// Starts the backup loop for the database at `db_path` when `--backup-dir` is set.
+pub fn spawn(db_path: &Path, config: &Config) -> Option<tokio::task::JoinHandle<()>> {
     let schedule = Schedule {
         dir: config.backup_dir.clone()?,
         interval: config.backup_interval,
         keep: config.backup_keep.max(1),
-        db_path: state.db.path().to_owned(),
+        db_path: db_path.to_owned(),
         data_dir: config.data_dir.clone(),
         configured_key: config.encryption_key.clone(),
     };
@@ -70,7 +69,7 @@ fn until_next(s: &Schedule) -> Duration {
 pub fn take_one(s: &Schedule) -> anyhow::Result<(PathBuf, u64)> {
     fs::create_dir_all(&s.dir)?;
     fs::set_permissions(&s.dir, fs::Permissions::from_mode(0o700))?;
-    let key = crate::secrets::key_text(&s.data_dir, s.configured_key.as_deref())?;
+    let key = crate::credentials::key_text(&s.data_dir, s.configured_key.as_deref())?;
     let dest = s.dir.join(super::timestamped_name(SCHEDULED_PREFIX));
     super::create(&s.db_path, key.as_deref(), &dest, Reason::Scheduled)?;
     let size = fs::metadata(&dest)?.len();

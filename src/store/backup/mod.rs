@@ -5,6 +5,7 @@
 //! `breadbox restore` ([`restore`]) checks one fully before it touches the data directory.
 
 pub mod archive;
+pub mod keys;
 pub mod restore;
 pub mod schedule;
 
@@ -149,7 +150,7 @@ pub fn before_upgrade(db_path: &Path, from: i64) -> anyhow::Result<PathBuf> {
     let dir = data_dir.join(PRE_UPGRADE_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
-    let key = crate::secrets::key_text(data_dir, None)?;
+    let key = crate::credentials::key_text(data_dir, None)?;
     let dest = dir.join(timestamped_name(&format!("{PRE_UPGRADE_PREFIX}v{from}-")));
     create(db_path, key.as_deref(), &dest, Reason::PreUpgrade)
         .context("the backup before the schema upgrade failed; the database was not changed")?;

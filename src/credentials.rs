@@ -12,24 +12,24 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::crypto::random_bytes;
 use crate::error::{Error, Result};
+use crate::ids::random_bytes;
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE: &str = "encryption.key";
 
 /// Seals and opens provider secrets.
-pub struct SecretBox {
+pub struct CredentialCipher {
     cipher: Aes256Gcm,
 }
 
-impl std::fmt::Debug for SecretBox {
+impl std::fmt::Debug for CredentialCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretBox(..)")
+        f.write_str("CredentialCipher(..)")
     }
 }
 
-impl SecretBox {
+impl CredentialCipher {
     /// From 32 raw key bytes.
     pub fn new(key: &[u8; 32]) -> Self {
         Self {
@@ -68,7 +68,7 @@ impl SecretBox {
         Ok([nonce.as_slice(), &ct].concat())
     }
 
-    /// Decrypts what [`SecretBox::seal`] produced.
+    /// Decrypts what [`CredentialCipher::seal`] produced.
     pub fn open(&self, sealed: &[u8]) -> Result<String> {
         if sealed.len() < 12 + 16 {
             return Err(Error::internal("stored credentials are truncated"));
@@ -83,7 +83,7 @@ impl SecretBox {
 }
 
 /// The key in effect as base64 text: `configured` when given, else the key file in
-/// `data_dir`; `None` when neither exists. Validated like [`SecretBox::load`].
+/// `data_dir`; `None` when neither exists. Validated like [`CredentialCipher::load`].
 pub fn key_text(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<Option<String>> {
     let text = match configured {
         Some(b64) => b64.trim().to_owned(),
@@ -99,43 +99,7 @@ pub fn key_text(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<Opt
 
 /// Whether `key` (base64) opens `sealed`.
 pub fn key_opens(key: &str, sealed: &[u8]) -> bool {
-    decode_key(key).is_ok_and(|k| SecretBox::new(&k).open(sealed).is_ok())
-}
-
-/// Like [`SecretBox::load`], but first checks the key against one stored credential of
-/// `db`: a missing key file is not replaced by a new key while credentials exist, and a
-/// key that does not open them is refused with the cause named.
-pub fn load_checked(
-    db: &crate::store::Db,
-    data_dir: &Path,
-    configured: Option<&str>,
-) -> anyhow::Result<SecretBox> {
-    let sample = db.read_blocking(crate::store::connections::first_sealed)?;
-    let key_path = data_dir.join(KEY_FILE);
-    let source = if configured.is_some() {
-        "BREADBOX_ENCRYPTION_KEY (--encryption-key)".to_owned()
-    } else {
-        key_path.display().to_string()
-    };
-    if let Some((id, _)) = &sample {
-        anyhow::ensure!(
-            configured.is_some() || key_path.exists(),
-            "{source} is missing, but connection {id} has provider credentials sealed with \
-             a key; restore the encryption.key that belongs to this database (a backup made \
-             by `breadbox backup` carries it) or set BREADBOX_ENCRYPTION_KEY"
-        );
-    }
-    let secrets = SecretBox::load(data_dir, configured)?;
-    if let Some((id, sealed)) = sample {
-        anyhow::ensure!(
-            secrets.open(&sealed).is_ok(),
-            "the encryption key from {source} does not open the stored credentials of \
-             connection {id}: it is not the key they were sealed with. Use the key that \
-             belongs to this database (the encryption.key restored from the same backup, or \
-             the original BREADBOX_ENCRYPTION_KEY)"
-        );
-    }
-    Ok(secrets)
+    decode_key(key).is_ok_and(|k| CredentialCipher::new(&k).open(sealed).is_ok())
 }
 
 fn decode_key(b64: &str) -> anyhow::Result<[u8; 32]> {
@@ -153,7 +117,7 @@ mod tests {
 
     #[test]
     fn sealed_secrets_round_trip_and_differ_each_time() {
-        let sb = SecretBox::new(&[7; 32]);
+        let sb = CredentialCipher::new(&[7; 32]);
         let a = sb.seal("access-token").unwrap();
         let b = sb.seal("access-token").unwrap();
         assert_ne!(a, b, "nonces must differ");
@@ -163,12 +127,12 @@ mod tests {
 
     #[test]
     fn tampered_or_foreign_ciphertext_is_refused() {
-        let sb = SecretBox::new(&[7; 32]);
+        let sb = CredentialCipher::new(&[7; 32]);
         let mut sealed = sb.seal("x").unwrap();
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
         assert!(sb.open(&sealed).is_err());
-        let other = SecretBox::new(&[8; 32]);
+        let other = CredentialCipher::new(&[8; 32]);
         assert!(other.open(&sb.seal("x").unwrap()).is_err());
     }
 
@@ -176,7 +140,7 @@ mod tests {
     fn key_file_is_created_private_and_reused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let sealed = SecretBox::load(dir.path(), None)
+        let sealed = CredentialCipher::load(dir.path(), None)
             .unwrap()
             .seal("s")
             .unwrap();
@@ -186,7 +150,7 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(
-            SecretBox::load(dir.path(), None)
+            CredentialCipher::load(dir.path(), None)
                 .unwrap()
                 .open(&sealed)
                 .unwrap(),

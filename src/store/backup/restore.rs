@@ -12,7 +12,7 @@ use anyhow::{Context, bail, ensure};
 use rusqlite::{Connection, OpenFlags};
 
 use super::archive::{self, Manifest};
-use crate::secrets::{KEY_FILE, key_opens, key_text};
+use crate::credentials::{KEY_FILE, key_opens, key_text};
 use crate::store::lock::DataDirLock;
 use crate::store::migrations::SCHEMA_VERSION;
 use crate::store::{DB_FILE, connections};
