@@ -11,6 +11,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_RATE_LIMIT_RPM: u32 = 6000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 500;
 pub const DEFAULT_SYNC_INTERVAL: &str = "12h";
+pub const DEFAULT_BACKUP_INTERVAL: &str = "1d";
+pub const DEFAULT_BACKUP_KEEP: u16 = 7;
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -80,8 +82,8 @@ impl Config {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             encryption_key: None,
             backup_dir: None,
-            backup_interval: Duration::from_secs(86_400),
-            backup_keep: 7,
+            backup_interval: parse_interval(DEFAULT_BACKUP_INTERVAL).expect("the default parses"),
+            backup_keep: usize::from(DEFAULT_BACKUP_KEEP),
         }
     }
 }

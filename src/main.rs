@@ -102,10 +102,10 @@ struct ServeArgs {
     #[arg(long, env = "BREADBOX_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
     /// How often a scheduled backup is taken, e.g. `1d`, `12h`.
-    #[arg(long, env = "BREADBOX_BACKUP_INTERVAL", default_value = "1d", value_parser = parse_interval)]
+    #[arg(long, env = "BREADBOX_BACKUP_INTERVAL", default_value = config::DEFAULT_BACKUP_INTERVAL, value_parser = config::parse_interval)]
     backup_interval: std::time::Duration,
     /// How many scheduled backups to keep (older ones are deleted).
-    #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = config::DEFAULT_BACKUP_KEEP, value_parser = clap::value_parser!(u16).range(1..))]
     backup_keep: u16,
 }
 

@@ -386,7 +386,7 @@ fn a_schema_upgrade_is_preceded_by_a_backup_that_restores() {
     // Back to schema version 1: what upgrade step 2 adds is not there yet.
     {
         let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
-        conn.execute_batch("DROP INDEX transactions_unindexed_text; PRAGMA user_version = 1;")
+        conn.execute_batch(crate::store::migrations::BACK_TO_V1)
             .unwrap();
     }
     Db::open_in(&dir).unwrap();
