@@ -84,11 +84,11 @@ smoke_test() {
     [[ "$key" == bb_* ]] || { echo "unexpected key output: $key" >&2; return 1; }
 
     # Port 0: the kernel picks a free port, the start-up log line names it.
-    NO_COLOR=1 RUST_LOG=info bb serve --listen 127.0.0.1:0 --demo >"$LOG" 2>&1 &
+    RUST_LOG=info bb serve --listen 127.0.0.1:0 --demo >"$LOG" 2>&1 &
     SERVER=$!
     wait_for 120 "the listening log line" grep -q 'breadbox listening' "$LOG"
     local base
-    base="http://$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -o 'addr=[0-9.:]*' | head -1 | cut -d= -f2)"
+    base="http://$(grep 'breadbox listening' "$LOG" | grep -o 'addr=[0-9.:]*' | head -1 | cut -d= -f2)"
     echo "   serving on $base"
     wait_for 60 "/health" curl -fsS -o /dev/null "$base/health"
     curl -fsS "$base/health"

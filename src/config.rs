@@ -59,6 +59,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
+    /// Serves Prometheus metrics at `/metrics`.
+    pub metrics: bool,
     /// Directory for scheduled backups; `None` turns them off.
     pub backup_dir: Option<PathBuf>,
     /// How often a scheduled backup is taken.
@@ -81,6 +83,7 @@ impl Config {
             scheduler: true,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             encryption_key: None,
+            metrics: false,
             backup_dir: None,
             backup_interval: parse_interval(DEFAULT_BACKUP_INTERVAL).expect("the default parses"),
             backup_keep: usize::from(DEFAULT_BACKUP_KEEP),
@@ -103,6 +106,7 @@ impl std::fmt::Debug for Config {
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("metrics", &self.metrics)
             .field("backup_dir", &self.backup_dir)
             .field("backup_interval", &self.backup_interval)
             .field("backup_keep", &self.backup_keep)

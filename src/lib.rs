@@ -67,9 +67,26 @@ pub async fn run(
     let addr = acceptor
         .local_addr()
         .first()
-        .map(ToString::to_string)
+        .map(|a| {
+            a.as_socket_addr()
+                .map_or_else(|| a.to_string(), ToString::to_string)
+        })
         .unwrap_or_default();
-    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "breadbox listening");
+    let providers: Vec<&str> = state
+        .providers
+        .all()
+        .filter(|r| state.providers.is_configured(r.info.name))
+        .map(|r| r.info.name)
+        .collect();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        %addr,
+        data_dir = %state.config.data_dir.display(),
+        schema_version = store::migrations::SCHEMA_VERSION,
+        providers = providers.join(","),
+        metrics = state.config.metrics,
+        "breadbox listening"
+    );
     let background = spawn_background(&state);
     let backups = store::backup::schedule::spawn(state.db.path(), &state.config);
     let scheduler = state
@@ -119,23 +136,27 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal that arrives as soon as the server
+/// answers (e.g. `systemctl stop` right after start) still ends it gracefully. Call it
+/// inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(term) => {},
+            () = wait(int) => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tracing::info!("shutdown signal received; finishing in-flight requests");
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
 }

@@ -22,6 +22,9 @@ struct Cli {
         default_value = config::DEFAULT_DATA_DIR
     )]
     data_dir: PathBuf,
+    /// Log lines on stderr: `text` (colours only on a terminal) or `json` (one object a line).
+    #[arg(long, global = true, env = "BREADBOX_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +101,9 @@ struct ServeArgs {
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
+    /// Serve Prometheus metrics at /metrics (no user data in labels).
+    #[arg(long, env = "BREADBOX_METRICS", value_parser = clap::builder::BoolishValueParser::new())]
+    metrics: bool,
     /// Directory for scheduled backups (database + key); off when unset.
     #[arg(long, env = "BREADBOX_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -143,7 +149,7 @@ enum UsersCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.log_format == "json");
     let result = match cli.command {
         Command::Serve(args) => serve(cli.data_dir, args),
         Command::Keys(cmd) => keys(&cli.data_dir, cmd),
@@ -168,10 +174,7 @@ fn main() -> ExitCode {
             };
             cli::backup::restore(&cli.data_dir, &file, &opts)
         }
-        Command::Openapi => {
-            println!("{}", breadbox::api::service(None).spec());
-            Ok(())
-        }
+        Command::Openapi => print_stdout(&breadbox::api::service(None).spec()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -200,6 +203,7 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.sync_interval = args.sync_interval;
     config.scheduler = !args.no_scheduler;
     config.encryption_key = args.encryption_key;
+    config.metrics = args.metrics;
     config.backup_dir = args.backup_dir;
     config.backup_interval = args.backup_interval;
     config.backup_keep = usize::from(args.backup_keep);
@@ -216,11 +220,28 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
-fn init_tracing() {
+fn init_tracing(json: bool) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
+    }
+}
+
+/// Writes `text` and a newline to stdout; a reader that stops early (`breadbox openapi |
+/// head`) closes the pipe, which is a normal end here, not a panic.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

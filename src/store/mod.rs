@@ -13,6 +13,7 @@ pub mod lock;
 pub mod migrations;
 pub mod page;
 pub mod readers;
+pub mod stats;
 pub mod sync_logs;
 pub mod transactions;
 pub mod users;

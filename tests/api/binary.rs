@@ -283,3 +283,64 @@ fn import_csv_command_imports_once_and_backup_makes_a_consistent_copy() {
         "must not overwrite an existing file"
     );
 }
+
+#[test]
+fn openapi_into_a_pipe_closed_early_is_not_a_panic() {
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0_u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take()); // like `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{err}");
+}
+
+/// Starts `serve` with `args`, waits for /health, stops it; returns its stderr.
+fn serve_log(data: &Path, args: &[&str]) -> String {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .env("BREADBOX_DATA_DIR", data)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    wait_until_up(&client, &format!("http://127.0.0.1:{port}"), &mut child);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{}: {log}", out.status);
+    log
+}
+
+#[test]
+fn logs_are_plain_when_piped_json_on_request_and_start_with_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let text = serve_log(&data, &[]);
+    assert!(!text.contains('\u{1b}'), "ANSI escapes in a pipe: {text}");
+    let json = serve_log(&data, &["--log-format", "json"]);
+    let start: serde_json::Value = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .find(|v| v["fields"]["message"] == "breadbox listening")
+        .expect("start-up line");
+    let f = &start["fields"];
+    assert_eq!(f["version"], env!("CARGO_PKG_VERSION"));
+    assert!(f["addr"].as_str().unwrap().starts_with("127.0.0.1:"), "{f}");
+    assert_eq!(f["data_dir"], data.to_str().unwrap());
+    assert!(f["schema_version"].as_i64().unwrap() >= 1);
+    assert!(f["providers"].as_str().unwrap().contains("demo"), "{f}");
+}

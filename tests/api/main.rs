@@ -19,6 +19,7 @@ mod keys_at_rest;
 mod layers;
 mod link;
 mod openapi;
+mod operations;
 mod providers;
 mod rate_limit;
 mod sync;
