@@ -294,6 +294,6 @@ mod tests {
         g.insert((None, "USD".to_owned()), (big, 2));
         let s = fold(g).expect("no overflow error");
         assert_eq!(s.totals[0].total_amount, big);
-        assert_eq!(s.data[0].total_amount, big);
+        assert_eq!(s.rows[0].total_amount, big);
     }
 }
