@@ -298,3 +298,15 @@ pub fn first_sealed(conn: &Connection) -> Result<Option<(Uuid, Vec<u8>)>> {
         )
         .optional()?)
 }
+
+/// The user's oldest live connection through `provider`, if any.
+pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM connections
+             WHERE user_id = ?1 AND provider = ?2 AND status <> 'disconnected'
+             ORDER BY created_at, id LIMIT 1",
+        )?
+        .query_row(params![user_id, provider], |r| r.get(0))
+        .optional()?)
+}

@@ -13,6 +13,7 @@ mod binary_backup;
 mod connections;
 mod crash;
 mod errors;
+mod hardening;
 mod health;
 mod import;
 mod keys_at_rest;
