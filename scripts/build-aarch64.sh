@@ -139,5 +139,7 @@ cleanup() {
 
 install_toolchain
 build
-[ $RUN_TEST = 1 ] && smoke_test
-exit 0
+# Not `[ ... ] && smoke_test`: errexit does not apply inside a function called there.
+if [ "$RUN_TEST" = 1 ]; then
+    smoke_test
+fi
