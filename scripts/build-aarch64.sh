@@ -7,6 +7,7 @@
 #
 #   scripts/build-aarch64.sh            # build + smoke test
 #   scripts/build-aarch64.sh --no-test  # build only
+#   scripts/build-aarch64.sh --test-only  # smoke-test the binary built before
 #
 # The binary lands in target/aarch64-build/aarch64-unknown-linux-gnu/release/breadbox.
 # Needs root (or the packages already installed) on Debian bookworm: it installs, through
@@ -21,7 +22,13 @@ TARGET=aarch64-unknown-linux-gnu
 export CARGO_TARGET_DIR="${BREADBOX_AARCH64_TARGET_DIR:-$PWD/target/aarch64-build}"
 BIN="$CARGO_TARGET_DIR/$TARGET/release/breadbox"
 RUN_TEST=1
-[ "${1:-}" = "--no-test" ] && RUN_TEST=0
+RUN_BUILD=1
+case "${1:-}" in
+    --no-test) RUN_TEST=0 ;;
+    --test-only) RUN_BUILD=0 ;;
+    "") ;;
+    *) echo "usage: $0 [--no-test|--test-only]" >&2; exit 2 ;;
+esac
 
 install_toolchain() {
     local need=()
@@ -84,7 +91,10 @@ smoke_test() {
     [[ "$key" == bb_* ]] || { echo "unexpected key output: $key" >&2; return 1; }
 
     # Port 0: the kernel picks a free port, the start-up log line names it.
-    RUST_LOG=info bb serve --listen 127.0.0.1:0 --demo >"$LOG" 2>&1 &
+    # qemu itself in the background (not the bb function, whose subshell would take the
+    # SIGTERM below and leave the server running).
+    RUST_LOG=info qemu-aarch64 "$BIN" --data-dir "$DATA" serve --listen 127.0.0.1:0 --demo \
+        >"$LOG" 2>&1 &
     SERVER=$!
     wait_for 120 "the listening log line" grep -q 'breadbox listening' "$LOG"
     local base
@@ -138,7 +148,9 @@ cleanup() {
 }
 
 install_toolchain
-build
+if [ "$RUN_BUILD" = 1 ]; then
+    build
+fi
 # Not `[ ... ] && smoke_test`: errexit does not apply inside a function called there.
 if [ "$RUN_TEST" = 1 ]; then
     smoke_test
