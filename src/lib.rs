@@ -10,6 +10,7 @@ pub mod ids;
 pub mod import;
 pub mod link;
 pub mod link_page;
+pub mod mcp;
 pub mod money;
 pub mod providers;
 pub mod secrets;

@@ -26,22 +26,41 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::from(crate::Error::internal("app state missing")))?;
-    match state.auth.authenticate(key.key.trim()).await {
-        Ok(k) => Ok(k),
-        Err(AuthFailure::Invalid) => Err(ApiError::new(
+    state
+        .auth
+        .authenticate(key.key.trim())
+        .await
+        .map_err(|e| rejection(e).into())
+}
+
+/// The 401 (or 503) for a key that did not authenticate.
+pub fn rejection(failure: AuthFailure) -> ApiError {
+    match failure {
+        AuthFailure::Invalid => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "INVALID_API_KEY",
             "the API key is not valid",
-        )
-        .into()),
-        Err(AuthFailure::Revoked) => Err(ApiError::new(
+        ),
+        AuthFailure::Revoked => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "REVOKED_API_KEY",
             "the API key has been revoked",
-        )
-        .into()),
-        Err(AuthFailure::Unavailable(e)) => Err(ApiError::from(e).into()),
+        ),
+        AuthFailure::Unavailable(e) => ApiError::from(e),
     }
+}
+
+/// The key a request presents: `X-API-Key`, else `Authorization: Bearer bb_…` (for MCP
+/// clients that can only send the latter).
+pub fn presented_key(req: &Request) -> Option<&str> {
+    if let Some(k) = req.header("x-api-key") {
+        return Some(k.trim());
+    }
+    let auth = req.header("authorization")?;
+    let (scheme, token) = auth.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl ApiKeyAuth {

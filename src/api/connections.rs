@@ -14,8 +14,7 @@ use super::users::Deleted;
 use super::{Tag, parse_id};
 use crate::app::AppState;
 use crate::service::connections as svc;
-use crate::store::connections::{self as store, ConnectionFilter, ConnectionKey, ConnectionRow};
-use crate::store::sync_logs;
+use crate::store::connections::{ConnectionKey, ConnectionRow};
 use crate::sync::Trigger;
 use crate::time::rfc3339;
 
@@ -133,16 +132,8 @@ impl ConnectionsApi {
     ) -> Result<Json<ConnectionList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let status = status.0.map(|s| check_status(&s)).transpose()?;
-        let user_id = match user_id.0 {
-            Some(u) => Some(svc::resolve_user(&state, parse_id(&u, "user")?).await?),
-            None => None,
-        };
-        let filter = ConnectionFilter { user_id, status };
-        let page = state
-            .db
-            .read(move |c| store::page(c, &filter, limit, after.as_ref()))
-            .await?;
+        let user = user_id.0.map(|u| parse_id(&u, "user")).transpose()?;
+        let page = svc::list(&state, user, status.0, limit, after).await?;
         Ok(Json(ConnectionList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),
@@ -204,12 +195,7 @@ impl ConnectionsApi {
         _auth: ApiKeyAuth,
         id: Path<String>,
     ) -> Result<Json<ConnectionStatusResponse>, ApiError> {
-        let conn = svc::get(&state, parse_id(&id, "connection")?).await?;
-        let conn_id = conn.id;
-        let last = state
-            .db
-            .read(move |c| sync_logs::latest(c, conn_id))
-            .await?;
+        let (conn, last) = svc::with_last_sync(&state, parse_id(&id, "connection")?).await?;
         Ok(Json(ConnectionStatusResponse {
             connection: conn.into(),
             last_sync: last.map(Into::into),
@@ -279,11 +265,3 @@ impl ConnectionsApi {
     }
 }
 
-fn check_status(s: &str) -> Result<String, ApiError> {
-    match s {
-        "active" | "error" | "pending_reauth" | "disconnected" => Ok(s.to_owned()),
-        _ => Err(ApiError::invalid_parameter(
-            "status must be active, error, pending_reauth or disconnected",
-        )),
-    }
-}

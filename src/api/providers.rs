@@ -7,7 +7,7 @@ use poem_openapi::{Object, OpenApi};
 use super::Tag;
 use super::auth::ApiKeyAuth;
 use crate::app::AppState;
-use crate::providers::{KNOWN, Providers};
+use crate::service::providers::ProviderInfo;
 
 /// A provider the binary knows.
 #[derive(Debug, Object)]
@@ -17,6 +17,16 @@ pub struct ProviderResponse {
     pub configured: bool,
     /// Whether a person must connect through the hosted-link page.
     pub needs_link_session: bool,
+}
+
+impl From<ProviderInfo> for ProviderResponse {
+    fn from(p: ProviderInfo) -> Self {
+        Self {
+            name: p.name.to_owned(),
+            configured: p.configured,
+            needs_link_session: p.needs_link_session,
+        }
+    }
 }
 
 /// Every provider.
@@ -40,13 +50,9 @@ impl ProvidersApi {
     )]
     async fn list(&self, state: Data<&AppState>, _auth: ApiKeyAuth) -> Json<ProviderList> {
         Json(ProviderList {
-            data: KNOWN
-                .iter()
-                .map(|name| ProviderResponse {
-                    name: (*name).to_owned(),
-                    configured: state.providers.is_configured(name),
-                    needs_link_session: Providers::needs_link_session(name),
-                })
+            data: crate::service::providers::list(&state.providers)
+                .into_iter()
+                .map(Into::into)
                 .collect(),
         })
     }

@@ -12,11 +12,8 @@ use super::json::OptionalJsonBody;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
 use crate::app::AppState;
-use crate::error::Error;
-use crate::ids::IdRef;
-use crate::store::connections;
-use crate::store::sync_logs::{self as store, SyncLogFilter, SyncLogKey, SyncLogRow};
-use crate::sync::Trigger;
+use crate::service::sync as svc;
+use crate::store::sync_logs::{self as store, SyncLogKey, SyncLogRow};
 use crate::time::rfc3339;
 
 /// One sync run.
@@ -120,6 +117,23 @@ pub struct SyncRequestBody {
     pub connection_id: Option<String>,
 }
 
+impl From<svc::Triggered> for BulkSyncBody {
+    fn from(t: svc::Triggered) -> Self {
+        Self {
+            status: "sync_triggered".into(),
+            triggered: t.triggered.iter().map(ToString::to_string).collect(),
+            skipped: t
+                .skipped
+                .into_iter()
+                .map(|(id, reason)| SkippedConnection {
+                    id: id.to_string(),
+                    reason: reason.into(),
+                })
+                .collect(),
+        }
+    }
+}
+
 const LIST: &str = "sync_logs";
 
 pub struct SyncApi;
@@ -139,49 +153,13 @@ impl SyncApi {
         body: OptionalJsonBody<SyncRequestBody>,
     ) -> Result<BulkSyncTriggered, ApiError> {
         auth.require_full_access()?;
-        let one = body.0.and_then(|b| b.connection_id);
-        let mut out = BulkSyncBody {
-            status: "sync_triggered".into(),
-            triggered: vec![],
-            skipped: vec![],
-        };
-        if let Some(id) = one {
-            let (conn_id, _) = state
-                .engine
-                .trigger(&parse_id(&id, "connection")?, Trigger::Manual)
-                .await?;
-            out.triggered.push(conn_id.to_string());
-            return Ok(BulkSyncTriggered::Accepted(Json(out)));
-        }
-        let live = state.db.read(connections::all_live).await?;
-        for (id, status, paused) in live {
-            let reason = match (status.as_str(), paused) {
-                (_, true) => Some("paused"),
-                ("pending_reauth", _) => Some("pending_reauth"),
-                _ => None,
-            };
-            let reason = match reason {
-                Some(r) => Some(r),
-                None => match state
-                    .engine
-                    .trigger(&IdRef::Uuid(id), Trigger::Manual)
-                    .await
-                {
-                    Ok(_) => None,
-                    Err(Error::SyncInProgress) => Some("sync_in_progress"),
-                    Err(Error::NotFound(_)) => continue,
-                    Err(e) => return Err(e.into()),
-                },
-            };
-            match reason {
-                Some(r) => out.skipped.push(SkippedConnection {
-                    id: id.to_string(),
-                    reason: r.into(),
-                }),
-                None => out.triggered.push(id.to_string()),
-            }
-        }
-        Ok(BulkSyncTriggered::Accepted(Json(out)))
+        let one = body
+            .0
+            .and_then(|b| b.connection_id)
+            .map(|id| parse_id(&id, "connection"))
+            .transpose()?;
+        let done = svc::trigger(&state, one).await?;
+        Ok(BulkSyncTriggered::Accepted(Json(done.into())))
     }
 
     /// List sync logs
@@ -208,29 +186,11 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        if let Some(s) = status.0.as_deref() {
-            if !matches!(s, "in_progress" | "success" | "error") {
-                return Err(ApiError::invalid_parameter(
-                    "status must be in_progress, success or error",
-                ));
-            }
-        }
-        let connection_id = match connection_id.0 {
-            Some(c) => Some(
-                crate::service::connections::get(&state, parse_id(&c, "connection")?)
-                    .await?
-                    .id,
-            ),
-            None => None,
-        };
-        let filter = SyncLogFilter {
-            connection_id,
-            status: status.0,
-        };
-        let page = state
-            .db
-            .read(move |c| store::page(c, &filter, limit, after.as_ref()))
-            .await?;
+        let connection = connection_id
+            .0
+            .map(|c| parse_id(&c, "connection"))
+            .transpose()?;
+        let page = svc::logs(&state, connection, status.0, limit, after).await?;
         Ok(Json(SyncLogList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),

@@ -1,0 +1,1 @@
+//! `breadbox mcp`: placeholder.
