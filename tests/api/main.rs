@@ -15,6 +15,7 @@ mod errors;
 mod health;
 mod import;
 mod link;
+mod mcp;
 mod openapi;
 mod rate_limit;
 mod sync;
