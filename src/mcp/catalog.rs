@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use poem_openapi::types::Type;
+use rmcp::handler::server::common::schema_for_input;
 use rmcp::model::{Tool, ToolAnnotations};
 use rmcp::schemars::JsonSchema;
 
@@ -181,8 +182,15 @@ fn build() -> Vec<ToolDef> {
 }
 
 fn tool<I: JsonSchema + 'static, O: Type>(name: &'static str, title: &str, about: String) -> Tool {
-    Tool::new(name, about, rmcp::model::JsonObject::new())
-        .with_input_schema::<I>()
+    let mut input = schema_for_input::<I>()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .as_ref()
+        .clone();
+    // Some clients insist on `properties`, even for a tool without arguments.
+    input
+        .entry("properties")
+        .or_insert_with(|| serde_json::json!({}));
+    Tool::new(name, about, input)
         .with_title(title)
         .with_raw_output_schema(output_schema::<O>())
 }

@@ -26,7 +26,7 @@ async fn the_stdio_bridge_forwards_to_the_server_with_the_keys_scope() {
 
     let client = bridge(&app, &app.key).await;
     let info = client.peer_info().unwrap();
-    assert_eq!(info.server_info.name, "breadbox");
+    assert_eq!(info.server_info.as_ref().unwrap().name, "breadbox");
     assert_eq!(client.list_all_tools().await.unwrap().len(), 14);
     let got = ok(call(&client, "query_transactions", json!({"limit": 3})).await);
     let (_, rest) = app.get("/api/v1/transactions?limit=3").await;
