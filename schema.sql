@@ -49,9 +49,14 @@ CREATE TABLE connections (
     consecutive_failures  INTEGER NOT NULL DEFAULT 0,
     next_sync_at          INTEGER,          -- scheduler: not before this time
     created_at            INTEGER NOT NULL,
-    updated_at            INTEGER NOT NULL
+    updated_at            INTEGER NOT NULL,
+    external_id           TEXT
 );
+-- external_id: the provider's id for the login (Plaid item_id, Teller enrollment id), which
+-- its webhooks name; webhooks find their connection through connections_external.
 CREATE INDEX connections_user ON connections (user_id);
+CREATE INDEX connections_external ON connections (provider, external_id)
+    WHERE external_id IS NOT NULL;
 -- connections.list orders by (created_at, id).
 CREATE INDEX connections_created ON connections (created_at, id);
 
@@ -157,7 +162,7 @@ CREATE INDEX sync_logs_started ON sync_logs (started_at, id);
 CREATE INDEX sync_logs_connection ON sync_logs (connection_id, started_at, id);
 CREATE INDEX sync_logs_in_progress ON sync_logs (status) WHERE status = 'in_progress';
 
--- Hosted-link sessions (SPEC §3): a URL a script hands to a person to connect a bank.
+-- Hosted-link sessions (docs/api.md, Hosted-link sessions): a URL a script hands to a person to connect a bank.
 -- Only a SHA-256 of the token is stored.
 CREATE TABLE hosted_link_sessions (
     id             BLOB PRIMARY KEY NOT NULL,

@@ -1,20 +1,25 @@
 //! Breadbox: a self-hosted personal-finance data server over one SQLite file.
 //! `run` is the seam `main` and the integration tests share.
 
+// Layers, top to bottom (imports only point down; `tests/api/layers.rs` checks it):
+// api → service (+ state) → sync, link, import → store, providers → domain, money, ids,
+// keys, credentials, time, error, mutex. `app` assembles the routes; `config` is read by all.
 pub mod api;
 pub mod app;
 pub mod config;
-pub mod crypto;
+pub mod credentials;
+pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod keys;
 pub mod link;
-pub mod link_page;
 pub mod mcp;
 pub mod money;
+mod mutex;
 pub mod providers;
-pub mod secrets;
 pub mod service;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod time;
@@ -25,14 +30,20 @@ use std::time::Duration;
 use poem::Server;
 use poem::listener::{Acceptor, TcpAcceptor};
 
-pub use app::AppState;
 pub use config::Config;
 pub use error::{Error, Result};
+pub use state::AppState;
 use store::Db;
 
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
 /// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let providers = providers::Providers::from_config(&config);
+    prepare_with(config, providers)
+}
+
+/// Like [`prepare`], with exactly `providers` instead of those the configuration enables.
+pub fn prepare_with(config: Config, providers: providers::Providers) -> anyhow::Result<AppState> {
     let db = Db::open_in(&config.data_dir)?;
     let interrupted = db.write_blocking(|tx| store::sync_logs::interrupt_stale(tx, time::now()))?;
     if interrupted > 0 {
@@ -41,8 +52,9 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "marked syncs left in progress by a crash as interrupted"
         );
     }
-    let secrets = secrets::SecretBox::load(&config.data_dir, config.encryption_key.as_deref())?;
-    Ok(AppState::new(db, secrets, config))
+    let credentials =
+        credentials::CredentialCipher::load(&config.data_dir, config.encryption_key.as_deref())?;
+    Ok(AppState::with_providers(db, credentials, config, providers))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests
@@ -102,12 +114,6 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it: the guarded maps
-/// (caches, running-sync sets) stay valid whatever a panicking holder was doing.
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Resolves on SIGINT or SIGTERM.

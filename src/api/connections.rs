@@ -1,4 +1,4 @@
-//! `/api/v1/connections`: bank logins (SPEC §2.3), their syncs and pause switch.
+//! `/api/v1/connections`: bank logins (docs/api.md, Resources), their syncs and pause switch.
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -6,16 +6,17 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::auth::ApiKeyAuth;
+use super::choice::Choice;
 use super::error::ApiError;
 use super::json::JsonBody;
 use super::pagination::{self, Pagination};
 use super::sync::{SyncLogResponse, SyncTriggered};
 use super::users::Deleted;
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::domain::ConnectionStatus;
 use crate::service::connections as svc;
+use crate::state::AppState;
 use crate::store::connections::{ConnectionKey, ConnectionRow};
-use crate::sync::Trigger;
 use crate::time::rfc3339;
 
 /// One login at one bank through one provider.
@@ -28,8 +29,7 @@ pub struct ConnectionResponse {
     pub provider: String,
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
-    /// `active`, `error`, `pending_reauth` or `disconnected`.
-    pub status: String,
+    pub status: ConnectionStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// Paused connections skip scheduled syncs.
@@ -122,8 +122,8 @@ impl ConnectionsApi {
         _auth: ApiKeyAuth,
         /// Only this user's connections (UUID or short_id).
         user_id: Query<Option<String>>,
-        /// `active`, `error`, `pending_reauth` or `disconnected`.
-        status: Query<Option<String>>,
+        /// Only connections in this status; without it, every status but `disconnected`.
+        status: Query<Option<Choice<ConnectionStatus>>>,
         /// Page size, 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
@@ -133,7 +133,7 @@ impl ConnectionsApi {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
         let user = user_id.0.map(|u| parse_id(&u, "user")).transpose()?;
-        let page = svc::list(&state, user, status.0, limit, after).await?;
+        let page = svc::list(&state, user, status.0.map(|s| s.0), limit, after).await?;
         Ok(Json(ConnectionList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),
@@ -219,7 +219,7 @@ impl ConnectionsApi {
     ) -> Result<SyncTriggered, ApiError> {
         auth.require_full_access()?;
         let id = parse_id(&id, "connection")?;
-        let (_, log_id) = state.engine.trigger(&id, Trigger::Manual).await?;
+        let (_, log_id) = crate::service::sync::trigger_one(&state, &id).await?;
         Ok(SyncTriggered::one(log_id))
     }
 
@@ -264,4 +264,3 @@ impl ConnectionsApi {
         Ok(Deleted::NoContent)
     }
 }
-

@@ -1,5 +1,5 @@
 //! The single mapping from errors to HTTP: `crate::Error`, poem's and poem-openapi's own
-//! errors all become the SPEC §1.4 envelope `{"error":{"code","message"}}`. Internal causes
+//! errors all become the error envelope (docs/api.md, Errors) `{"error":{"code","message"}}`. Internal causes
 //! are logged here and nowhere reach the client.
 
 use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError, ResponseError};
@@ -117,6 +117,7 @@ impl From<Error> for ApiError {
             Error::Provider(m) => Self::new(S::BAD_GATEWAY, "PROVIDER_ERROR", m),
             Error::Token("INVALID_TOKEN", m) => Self::new(S::UNAUTHORIZED, "INVALID_TOKEN", m),
             Error::Token(code, m) => Self::new(S::GONE, code, m),
+            Error::BadSignature(m) => Self::new(S::UNAUTHORIZED, "INVALID_SIGNATURE", m),
             Error::DatabaseUnavailable(cause) => {
                 tracing::error!(cause = %cause, "database unavailable");
                 Self::new(

@@ -1,11 +1,11 @@
-//! Unauthenticated probes and the version endpoint (SPEC §1.2).
+//! Unauthenticated probes and the version endpoint (docs/api.md, Surfaces and auth).
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::Tag;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Liveness body.
 #[derive(Debug, Object)]

@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod choice;
 pub mod connections;
 pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
 pub mod link;
+pub mod link_page;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
@@ -18,6 +20,7 @@ pub mod rate_limit;
 pub mod sync;
 pub mod transactions;
 pub mod users;
+pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -47,6 +50,8 @@ pub enum Tag {
     Accounts,
     /// Bank transactions: list, count, summary.
     Transactions,
+    /// Provider webhooks (auth: the provider's signature).
+    Webhooks,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -65,9 +70,10 @@ pub type Service = OpenApiService<
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
+        webhooks::WebhooksApi,
     ),
     (),
 >;
@@ -95,9 +101,10 @@ pub fn service(server_url: Option<&str>) -> Service {
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
+        webhooks::WebhooksApi,
     );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

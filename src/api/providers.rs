@@ -1,4 +1,4 @@
-//! `GET /api/v1/providers` (SPEC §2.8).
+//! `GET /api/v1/providers`: every source the registry knows and whether it is configured.
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -6,27 +6,18 @@ use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
 use super::auth::ApiKeyAuth;
-use crate::app::AppState;
-use crate::service::providers::ProviderInfo;
+use crate::state::AppState;
 
 /// A provider the binary knows.
 #[derive(Debug, Object)]
 pub struct ProviderResponse {
     pub name: String,
+    /// What people see on the hosted page.
+    pub display_name: String,
     /// Whether it can be used on this server now.
     pub configured: bool,
     /// Whether a person must connect through the hosted-link page.
     pub needs_link_session: bool,
-}
-
-impl From<ProviderInfo> for ProviderResponse {
-    fn from(p: ProviderInfo) -> Self {
-        Self {
-            name: p.name.to_owned(),
-            configured: p.configured,
-            needs_link_session: p.needs_link_session,
-        }
-    }
 }
 
 /// Every provider.
@@ -49,11 +40,22 @@ impl ProvidersApi {
         operation_id = "providers.list"
     )]
     async fn list(&self, state: Data<&AppState>, _auth: ApiKeyAuth) -> Json<ProviderList> {
-        Json(ProviderList {
-            data: crate::service::providers::list(&state.providers)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        })
+        Json(list_body(&state))
+    }
+}
+
+/// The body of `GET /api/v1/providers` (the MCP `list_providers` tool returns it too).
+pub fn list_body(state: &AppState) -> ProviderList {
+    ProviderList {
+        data: state
+            .providers
+            .all()
+            .map(|r| ProviderResponse {
+                name: r.info.name.to_owned(),
+                display_name: r.info.display_name.to_owned(),
+                configured: r.provider.is_some(),
+                needs_link_session: r.info.needs_link_session,
+            })
+            .collect(),
     }
 }

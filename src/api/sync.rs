@@ -1,4 +1,4 @@
-//! `/api/v1/sync` and `/api/v1/sync/logs` (SPEC §2.6).
+//! `/api/v1/sync` and `/api/v1/sync/logs` (docs/api.md, Resources).
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -7,12 +7,14 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::auth::ApiKeyAuth;
+use super::choice::Choice;
 use super::error::ApiError;
 use super::json::OptionalJsonBody;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::domain::{SyncStatus, SyncTrigger};
 use crate::service::sync as svc;
+use crate::state::AppState;
 use crate::store::sync_logs::{self as store, SyncLogKey, SyncLogRow};
 use crate::time::rfc3339;
 
@@ -22,10 +24,8 @@ pub struct SyncLogResponse {
     pub id: String,
     pub short_id: String,
     pub connection_id: String,
-    /// `manual`, `scheduled`, `webhook` or `initial`.
-    pub trigger: String,
-    /// `in_progress`, `success` or `error`.
-    pub status: String,
+    pub trigger: SyncTrigger,
+    pub status: SyncStatus,
     pub added_count: i64,
     pub modified_count: i64,
     pub removed_count: i64,
@@ -118,16 +118,16 @@ pub struct SyncRequestBody {
 }
 
 impl From<svc::Triggered> for BulkSyncBody {
-    fn from(t: svc::Triggered) -> Self {
+    fn from(done: svc::Triggered) -> Self {
         Self {
             status: "sync_triggered".into(),
-            triggered: t.triggered.iter().map(ToString::to_string).collect(),
-            skipped: t
+            triggered: done.triggered.iter().map(ToString::to_string).collect(),
+            skipped: done
                 .skipped
                 .into_iter()
                 .map(|(id, reason)| SkippedConnection {
                     id: id.to_string(),
-                    reason: reason.into(),
+                    reason: reason.as_str().into(),
                 })
                 .collect(),
         }
@@ -153,12 +153,16 @@ impl SyncApi {
         body: OptionalJsonBody<SyncRequestBody>,
     ) -> Result<BulkSyncTriggered, ApiError> {
         auth.require_full_access()?;
-        let one = body
-            .0
-            .and_then(|b| b.connection_id)
-            .map(|id| parse_id(&id, "connection"))
-            .transpose()?;
-        let done = svc::trigger(&state, one).await?;
+        let done = match body.0.and_then(|b| b.connection_id) {
+            Some(id) => {
+                let (conn_id, _) = svc::trigger_one(&state, &parse_id(&id, "connection")?).await?;
+                svc::Triggered {
+                    triggered: vec![conn_id],
+                    skipped: vec![],
+                }
+            }
+            None => svc::trigger_all(&state).await?,
+        };
         Ok(BulkSyncTriggered::Accepted(Json(done.into())))
     }
 
@@ -176,8 +180,8 @@ impl SyncApi {
         _auth: ApiKeyAuth,
         /// Only this connection's logs (UUID or short_id).
         connection_id: Query<Option<String>>,
-        /// `in_progress`, `success` or `error`.
-        status: Query<Option<String>>,
+        /// Only logs in this status.
+        status: Query<Option<Choice<SyncStatus>>>,
         /// Page size, 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
@@ -190,7 +194,8 @@ impl SyncApi {
             .0
             .map(|c| parse_id(&c, "connection"))
             .transpose()?;
-        let page = svc::logs(&state, connection, status.0, limit, after).await?;
+        let status = status.0.map(|s| s.0);
+        let page = svc::logs(&state, connection, status, limit, after).await?;
         Ok(Json(SyncLogList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),

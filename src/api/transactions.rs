@@ -1,5 +1,5 @@
 //! `/api/v1/transactions`: the filtered list, one transaction, count and summary
-//! (SPEC §2.5). Removed rows and rows of disconnected connections never appear.
+//! (docs/api.md, Resources). Removed rows and rows of disconnected connections never appear.
 
 mod params;
 
@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::money::Amount;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::transactions::{
     self as store, Summary, SummaryRow, SummaryTotal, TransactionFilter, TransactionKey,
     TransactionRow,

@@ -1,86 +1,8 @@
-//! The hosted-link session lifecycle (SPEC §3.4, §3.5) as a pure state machine: given what is
+//! The hosted-link session lifecycle (docs/api.md, Hosted-link sessions) as a pure state machine: given what is
 //! stored about a session, an event and the time, it decides the effects to persist or why the
 //! token is refused. No I/O here; the store applies a [`Transition`] in one DB transaction.
 
-/// A session's status, as stored and as shown in the API (`status` of §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Status {
-    #[default]
-    Pending,
-    Active,
-    Completed,
-    Consumed,
-    Failed,
-    Expired,
-}
-
-impl Status {
-    /// Every status, in the order of §3.3.
-    pub const ALL: [Self; 6] = [
-        Self::Pending,
-        Self::Active,
-        Self::Completed,
-        Self::Consumed,
-        Self::Failed,
-        Self::Expired,
-    ];
-
-    /// The wire and column spelling.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Consumed => "consumed",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// The inverse of [`Status::as_str`]; exact lowercase spelling only.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s)
-    }
-
-    /// A terminal session never changes again and its token is refused.
-    #[must_use]
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Consumed | Self::Expired)
-    }
-}
-
-/// The status of one row of `hosted_link_attempts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptStatus {
-    Active,
-    Succeeded,
-    Failed,
-    Abandoned,
-}
-
-impl AttemptStatus {
-    /// Every attempt status, in the order of §3.3.
-    pub const ALL: [Self; 4] = [Self::Active, Self::Succeeded, Self::Failed, Self::Abandoned];
-
-    /// The wire and column spelling.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Abandoned => "abandoned",
-        }
-    }
-
-    /// The inverse of [`AttemptStatus::as_str`]; exact lowercase spelling only.
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s)
-    }
-}
+pub use crate::domain::{AttemptStatus, LinkSessionStatus as Status};
 
 /// What the machine needs to know about a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +75,7 @@ impl Transition {
     }
 }
 
-/// Why the token may not do what it asked (§3.5's token gate and Done on a single-use session).
+/// Why the token may not do what it asked (the token gate and Done on a single-use session).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("this link has expired")]
@@ -206,14 +128,14 @@ enum Live {
     Failed,
 }
 
-/// The token gate of §3.5. Uses the token's expiry, not only the effective status: a completed
+/// The token gate (docs/api.md, Hosted-link sessions). Uses the token's expiry, not only the effective status: a completed
 /// multi-use session keeps reading `completed` after `expires_at`, but its token stops working.
 fn gate(s: &Snapshot, now: i64) -> Result<Live, Refusal> {
     match effective_status(s, now) {
         Status::Consumed => Err(Refusal::Consumed),
         Status::Expired => Err(Refusal::Expired),
         _ if now >= s.expires_at => Err(Refusal::Expired),
-        // §3.5: "anything else terminal → GONE"; no such status exists yet.
+        // "Anything else terminal → GONE": no such status exists yet.
         status if status.is_terminal() => Err(Refusal::Gone),
         Status::Pending => Ok(Live::Pending),
         Status::Active => Ok(Live::Active),
@@ -318,7 +240,7 @@ fn finish_running(s: &Snapshot, t: &mut Transition, status: AttemptStatus) {
     t.finish_attempt = s.active_attempt.map(|number| (number, status));
 }
 
-/// Error fields exist only while the status is `failed` (§3.3): leaving it clears them.
+/// Error fields exist only while the status is `failed`: leaving it clears them.
 fn with_error_rule(s: &Snapshot, mut t: Transition) -> Transition {
     t.clear_error = s.status == Status::Failed && t.status != Status::Failed;
     t

@@ -2,6 +2,7 @@
 //! and described by its JSON Schema, which is the tool's `inputSchema`.
 
 use std::borrow::Cow;
+use std::str::FromStr;
 
 use rmcp::model::JsonObject;
 use rmcp::schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -10,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::error::ApiError;
 use crate::api::transactions::FilterParams;
+use crate::domain::{ConnectionStatus, SyncStatus, UnknownValue, Values};
 
 /// Page size when a tool call gives none: small, so an agent's context stays small.
 pub const DEFAULT_LIMIT: u32 = 25;
@@ -70,6 +72,33 @@ impl JsonSchema for Decimal {
     }
 }
 
+/// One value of a domain enum, given as its spelling; the schema lists every spelling.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<E>(pub E);
+
+impl<'de, E: FromStr<Err = UnknownValue>> Deserialize<'de> for Named<E> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map(Named)
+            .map_err(|e: UnknownValue| serde::de::Error::custom(e))
+    }
+}
+
+impl<E: Values> JsonSchema for Named<E> {
+    fn schema_name() -> Cow<'static, str> {
+        "Named".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "enum": E::NAMES })
+    }
+}
+
 /// `list_users`: paging alone.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[schemars(crate = "rmcp::schemars")]
@@ -105,34 +134,12 @@ pub struct ConnectionsArgs {
     /// Only this household member's connections (UUID or short_id).
     pub user_id: Option<String>,
     /// Only connections in this status; disconnected ones are listed only when asked for.
-    pub status: Option<ConnectionStatus>,
+    pub status: Option<Named<ConnectionStatus>>,
     /// Page size, 1–100 (default 25).
     #[schemars(range(min = 1, max = 100))]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page, to get the next one.
     pub cursor: Option<String>,
-}
-
-/// A connection's status.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionStatus {
-    Active,
-    Error,
-    PendingReauth,
-    Disconnected,
-}
-
-impl ConnectionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Error => "error",
-            Self::PendingReauth => "pending_reauth",
-            Self::Disconnected => "disconnected",
-        }
-    }
 }
 
 /// `list_accounts`.
@@ -263,32 +270,12 @@ pub struct SyncLogsArgs {
     /// Only this connection's syncs (UUID or short_id).
     pub connection_id: Option<String>,
     /// Only syncs in this state.
-    pub status: Option<SyncStatus>,
+    pub status: Option<Named<SyncStatus>>,
     /// Page size, 1–100 (default 25).
     #[schemars(range(min = 1, max = 100))]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page, to get the next one.
     pub cursor: Option<String>,
-}
-
-/// A sync's state.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-#[serde(rename_all = "snake_case")]
-pub enum SyncStatus {
-    InProgress,
-    Success,
-    Error,
-}
-
-impl SyncStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "in_progress",
-            Self::Success => "success",
-            Self::Error => "error",
-        }
-    }
 }
 
 /// `trigger_sync`.

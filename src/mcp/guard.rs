@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::api::auth::{presented_key, rejection};
 use crate::api::error::ApiError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Middleware around the MCP endpoint; the authenticated key goes into the request's
 /// extensions, where the tool handler reads its scope.

@@ -24,7 +24,7 @@ pub use guard::origin_allowed;
 pub use server::BreadboxMcp;
 
 use crate::api::middleware::JSON_BODY_LIMIT;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The `/mcp` endpoint: the guard (Origin, then the API key) in front of rmcp's
 /// Streamable HTTP service. Stateless: no MCP session outlives its HTTP request, so every

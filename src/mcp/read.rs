@@ -13,14 +13,14 @@ use crate::api::error::ApiError;
 use crate::api::link::LinkSessionResponse;
 use crate::api::pagination::{decode_opt, pagination};
 use crate::api::parse_id;
-use crate::api::providers::ProviderList;
+use crate::api::providers::list_body;
 use crate::api::sync::SyncLogList;
 use crate::api::transactions::{
     GroupByParam, SortOrderParam, TransactionCount, TransactionList, TransactionResponse,
     summary_response,
 };
 use crate::api::users::UserList;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service;
 use crate::store::accounts::{self, AccountFilter};
 use crate::store::transactions::{self as txs, TransactionFilter};
@@ -53,7 +53,7 @@ pub async fn list_connections(state: &AppState, raw: Option<JsonObject>) -> Out 
     let limit = args::limit(a.limit)?;
     let after = decode_opt("connections", a.cursor.as_deref())?;
     let user = a.user_id.map(|u| parse_id(&u, "user")).transpose()?;
-    let status = a.status.map(|s| s.as_str().to_owned());
+    let status = a.status.map(|s| s.0);
     let page = service::connections::list(state, user, status, limit, after).await?;
     Ok(body(&ConnectionList {
         pagination: pagination("connections", page.next.as_ref(), limit),
@@ -151,7 +151,7 @@ pub async fn list_sync_logs(state: &AppState, raw: Option<JsonObject>) -> Out {
         .connection_id
         .map(|c| parse_id(&c, "connection"))
         .transpose()?;
-    let status = a.status.map(|s| s.as_str().to_owned());
+    let status = a.status.map(|s| s.0);
     let page = service::sync::logs(state, connection, status, limit, after).await?;
     Ok(body(&SyncLogList {
         pagination: pagination("sync_logs", page.next.as_ref(), limit),
@@ -161,11 +161,7 @@ pub async fn list_sync_logs(state: &AppState, raw: Option<JsonObject>) -> Out {
 
 pub async fn list_providers(state: &AppState, raw: Option<JsonObject>) -> Out {
     let _: args::NoArgs = decode(raw)?;
-    let data = service::providers::list(&state.providers)
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(body(&ProviderList { data }))
+    Ok(body(&list_body(state)))
 }
 
 pub async fn get_link_session(state: &AppState, raw: Option<JsonObject>) -> Out {

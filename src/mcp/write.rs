@@ -8,7 +8,7 @@ use super::read::{Out, body};
 use crate::api::link::created_body;
 use crate::api::parse_id;
 use crate::api::sync::BulkSyncBody;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service::link::{self as link, NewLink};
 use crate::service::sync;
 
@@ -18,7 +18,13 @@ pub async fn trigger_sync(state: &AppState, raw: Option<JsonObject>) -> Out {
         .connection_id
         .map(|c| parse_id(&c, "connection"))
         .transpose()?;
-    let done = sync::trigger(state, one).await?;
+    let done = match one {
+        Some(id) => sync::Triggered {
+            triggered: vec![sync::trigger_one(state, &id).await?.0],
+            skipped: vec![],
+        },
+        None => sync::trigger_all(state).await?,
+    };
     Ok(body(&BulkSyncBody::from(done)))
 }
 

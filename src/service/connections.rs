@@ -3,9 +3,10 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::domain::ConnectionStatus;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::Page;
 use crate::store::connections::{self, ConnectionFilter, ConnectionKey, ConnectionRow, NewConnection};
 use crate::store::sync_logs::{self, SyncLogRow};
@@ -22,13 +23,14 @@ pub async fn create(
     let user_id = resolve_user(state, user).await?;
     let p = enabled(state, provider)?;
     let linked = p.link(credentials).await?;
-    let sealed = state.secrets.seal(&linked.secret)?;
+    let sealed = state.credentials.seal(&linked.secret)?;
     let new = NewConnection {
         user_id,
-        provider: p.name().to_owned(),
+        provider: p.info().name.to_owned(),
         institution_id: linked.institution_id,
         institution_name: linked.institution_name,
         credentials: Some(sealed),
+        external_id: linked.external_id,
     };
     let conn = state
         .db
@@ -46,19 +48,13 @@ pub fn enabled(
     state: &AppState,
     name: &str,
 ) -> Result<std::sync::Arc<dyn crate::providers::Provider>> {
-    if name == "csv" {
-        return Err(Error::InvalidParameter(
-            "csv connections are created by POST /api/v1/connections/csv/import".into(),
-        ));
-    }
     state.providers.get(name).ok_or_else(|| {
-        let known = crate::providers::KNOWN.contains(&name);
-        Error::InvalidParameter(if known {
+        Error::InvalidParameter(if state.providers.info(name).is_some() {
             format!("provider `{name}` is not enabled on this server")
         } else {
             format!(
                 "unknown provider `{name}`; known: {}",
-                crate::providers::KNOWN.join(", ")
+                state.providers.names().join(", ")
             )
         })
     })
@@ -88,11 +84,10 @@ pub async fn get(state: &AppState, id: IdRef) -> Result<ConnectionRow> {
 pub async fn list(
     state: &AppState,
     user: Option<IdRef>,
-    status: Option<String>,
+    status: Option<ConnectionStatus>,
     limit: u32,
     after: Option<ConnectionKey>,
 ) -> Result<Page<ConnectionRow, ConnectionKey>> {
-    let status = status.map(|s| check_status(&s)).transpose()?;
     let user_id = match user {
         Some(u) => Some(resolve_user(state, u).await?),
         None => None,
@@ -102,15 +97,6 @@ pub async fn list(
         .db
         .read(move |c| connections::page(c, &filter, limit, after.as_ref()))
         .await
-}
-
-fn check_status(s: &str) -> Result<String> {
-    match s {
-        "active" | "error" | "pending_reauth" | "disconnected" => Ok(s.to_owned()),
-        _ => Err(Error::InvalidParameter(
-            "status must be active, error, pending_reauth or disconnected".into(),
-        )),
-    }
 }
 
 /// A connection (any status) with its newest sync log (`None` before the first sync).
@@ -143,7 +129,7 @@ pub async fn set_paused(state: &AppState, id: IdRef, paused: bool) -> Result<Con
 /// hides the transactions (kept in the file, never listed).
 pub async fn disconnect(state: &AppState, id: IdRef) -> Result<()> {
     let conn = get(state, id).await?;
-    if conn.status == "disconnected" {
+    if conn.status == ConnectionStatus::Disconnected {
         return Err(Error::NotFound("connection"));
     }
     revoke_upstream(state, &conn).await;
@@ -159,7 +145,7 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
     else {
         return;
     };
-    match state.secrets.open(sealed) {
+    match state.credentials.open(sealed) {
         Ok(secret) => {
             if let Err(e) = provider.revoke(&secret).await {
                 tracing::warn!(connection = %conn.id, error = %e, "provider revoke failed; disconnecting anyway");
@@ -173,6 +159,6 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
 
 fn live(conn: &rusqlite::Connection, id: &IdRef) -> Result<ConnectionRow> {
     connections::get(conn, id)?
-        .filter(|c| c.status != "disconnected")
+        .filter(|c| c.status != ConnectionStatus::Disconnected)
         .ok_or(Error::NotFound("connection"))
 }

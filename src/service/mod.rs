@@ -5,6 +5,7 @@ pub mod auth;
 pub mod connections;
 pub mod import;
 pub mod link;
-pub mod providers;
+pub mod rate_limit;
 pub mod sync;
 pub mod users;
+pub mod webhooks;

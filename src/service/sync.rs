@@ -1,46 +1,57 @@
-//! Sync use-cases behind `POST /api/v1/sync` and the sync-log list: which connections a
-//! bulk trigger starts or skips, and the filtered log pages.
+//! Sync use-cases behind `POST /api/v1/sync`: one connection, or every live one with the
+//! rules for which to skip (paused, waiting for re-authentication, already syncing).
 
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::domain::{ConnectionStatus, SyncStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::Page;
 use crate::store::connections;
 use crate::store::sync_logs::{self, SyncLogFilter, SyncLogKey, SyncLogRow};
-use crate::sync::Trigger;
 
-/// What a trigger started and what it left out (with the reason: `sync_in_progress`,
-/// `paused` or `pending_reauth`).
-#[derive(Debug, Default)]
-pub struct Triggered {
-    pub triggered: Vec<Uuid>,
-    pub skipped: Vec<(Uuid, &'static str)>,
+/// Why a connection was left out of a bulk trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    Paused,
+    PendingReauth,
+    SyncInProgress,
 }
 
-/// Starts a manual sync of `one` connection (409 `SYNC_IN_PROGRESS` if it is syncing), or of
-/// every connection that is not disconnected, skipping paused ones, ones waiting for
-/// re-authentication and ones already syncing.
-pub async fn trigger(state: &AppState, one: Option<IdRef>) -> Result<Triggered> {
-    let mut out = Triggered::default();
-    if let Some(id) = one {
-        let (conn_id, _) = state.engine.trigger(&id, Trigger::Manual).await?;
-        out.triggered.push(conn_id);
-        return Ok(out);
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paused => "paused",
+            Self::PendingReauth => "pending_reauth",
+            Self::SyncInProgress => "sync_in_progress",
+        }
     }
-    let live = state.db.read(connections::all_live).await?;
-    for (id, status, paused) in live {
-        let reason = match (status.as_str(), paused) {
-            (_, true) => Some("paused"),
-            ("pending_reauth", _) => Some("pending_reauth"),
-            _ => match state
-                .engine
-                .trigger(&IdRef::Uuid(id), Trigger::Manual)
-                .await
-            {
+}
+
+/// What a trigger did.
+#[derive(Debug, Default)]
+pub struct Triggered {
+    /// Connections whose sync started.
+    pub triggered: Vec<Uuid>,
+    pub skipped: Vec<(Uuid, SkipReason)>,
+}
+
+/// Starts a manual sync of one connection (409 if one runs, 404 if disconnected).
+pub async fn trigger_one(state: &AppState, id: &IdRef) -> Result<(Uuid, Uuid)> {
+    state.engine.trigger(id, SyncTrigger::Manual).await
+}
+
+/// Starts a manual sync of every live connection that may sync now; lists the others.
+pub async fn trigger_all(state: &AppState) -> Result<Triggered> {
+    let mut out = Triggered::default();
+    for (id, status, paused) in state.db.read(connections::all_live).await? {
+        let reason = match skip_reason(status, paused) {
+            Some(r) => Some(r),
+            None => match trigger_one(state, &IdRef::Uuid(id)).await {
                 Ok(_) => None,
-                Err(Error::SyncInProgress) => Some("sync_in_progress"),
+                Err(Error::SyncInProgress) => Some(SkipReason::SyncInProgress),
+                // Disconnected between the listing and the trigger.
                 Err(Error::NotFound(_)) => continue,
                 Err(e) => return Err(e),
             },
@@ -54,21 +65,14 @@ pub async fn trigger(state: &AppState, one: Option<IdRef>) -> Result<Triggered> 
 }
 
 /// One page of sync logs, newest first: `connection` narrows to one connection (404 when
-/// unknown), `status` to `in_progress`, `success` or `error`.
+/// unknown), `status` to one status.
 pub async fn logs(
     state: &AppState,
     connection: Option<IdRef>,
-    status: Option<String>,
+    status: Option<SyncStatus>,
     limit: u32,
     after: Option<SyncLogKey>,
 ) -> Result<Page<SyncLogRow, SyncLogKey>> {
-    if let Some(s) = status.as_deref() {
-        if !matches!(s, "in_progress" | "success" | "error") {
-            return Err(Error::InvalidParameter(
-                "status must be in_progress, success or error".into(),
-            ));
-        }
-    }
     let connection_id = match connection {
         Some(c) => Some(super::connections::get(state, c).await?.id),
         None => None,
@@ -81,4 +85,35 @@ pub async fn logs(
         .db
         .read(move |c| sync_logs::page(c, &filter, limit, after.as_ref()))
         .await
+}
+
+/// Paused connections and ones waiting for a relink are not synced by a bulk trigger.
+fn skip_reason(status: ConnectionStatus, paused: bool) -> Option<SkipReason> {
+    if paused {
+        Some(SkipReason::Paused)
+    } else if status == ConnectionStatus::PendingReauth {
+        Some(SkipReason::PendingReauth)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paused_wins_over_pending_reauth_and_active_ones_sync() {
+        use ConnectionStatus as S;
+        assert_eq!(
+            skip_reason(S::PendingReauth, true),
+            Some(SkipReason::Paused)
+        );
+        assert_eq!(
+            skip_reason(S::PendingReauth, false),
+            Some(SkipReason::PendingReauth)
+        );
+        assert_eq!(skip_reason(S::Active, false), None);
+        assert_eq!(skip_reason(S::Error, false), None);
+    }
 }

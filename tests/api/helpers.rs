@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use breadbox::providers::Providers;
 use breadbox::service::api_keys as keys;
 use breadbox::service::auth::Scope;
 use breadbox::{AppState, Config};
@@ -32,11 +33,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts an app after `tweak` adjusted the default config.
 pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_with_providers(tweak, Providers::from_config).await
+}
+
+/// Starts an app whose provider registry `providers` builds from the final config.
+pub async fn spawn_with_providers(
+    tweak: impl FnOnce(&mut Config),
+    providers: impl FnOnce(&Config) -> Providers,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::new(dir.path().join("data"));
     config.scheduler = false;
     tweak(&mut config);
-    let state = breadbox::prepare(config).expect("prepare");
+    let registry = providers(&config);
+    let state = breadbox::prepare_with(config, registry).expect("prepare");
     let key = mint(&state, "admin", Scope::FullAccess).await;
     let ro_key = mint(&state, "reader", Scope::ReadOnly).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -147,7 +157,7 @@ pub async fn split(resp: Response) -> (StatusCode, Value) {
     (status, json)
 }
 
-/// Asserts the SPEC §1.4 envelope with `status` and `code`.
+/// Asserts the error envelope (docs/api.md, Errors) with `status` and `code`.
 #[track_caller]
 pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status.as_u16(), want_status, "body: {body}");

@@ -1,19 +1,24 @@
-//! Hosted-link use-cases (SPEC §3): mint and poll sessions for agents, and the token-gated
-//! steps the page performs. Every state change goes through `link::lifecycle` inside one
+//! Hosted-link use-cases: mint and poll sessions for agents (here) and the token-gated steps
+//! the page performs (`page`). Every state change goes through `link::lifecycle` inside one
 //! write transaction, so two tabs finishing at once cannot both succeed.
+
+mod page;
+
+pub use page::{claim, done, fail, finish, start};
 
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::crypto::sha256;
+use crate::domain::{AttemptStatus, ConnectionStatus, LinkAction};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::keys::sha256;
 use crate::link::lifecycle::{self, Event, Refusal, Snapshot, Status, Transition};
 use crate::link::urls;
-use crate::store::connections::{self, ConnectionRow, NewConnection};
+use crate::providers::{PageFlow, ProviderInfo};
+use crate::state::AppState;
+use crate::store::connections::{self, ConnectionRow};
 use crate::store::link_sessions::{self as store, AttemptRow, SessionRow};
 use crate::store::users;
-use crate::sync::Trigger;
 
 /// What an agent asked for.
 #[derive(Debug, Clone)]
@@ -44,9 +49,8 @@ pub struct SessionView {
 /// What the page shows for a provider's flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
-    pub provider: String,
-    /// `form` (fields to fill in) — the only kind the built-in providers need.
-    pub kind: &'static str,
+    pub info: ProviderInfo,
+    pub page: PageFlow,
 }
 
 /// The outcome of finishing a flow.
@@ -65,7 +69,11 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     let redirect = check_redirect(req.redirect_url.as_deref())?;
     check_expiry(req.expires_in_seconds)?;
     let provider = req.provider.trim().to_owned();
-    if !provider.is_empty() && !state.providers.is_configured(&provider) || provider == "csv" {
+    let on_page = state
+        .providers
+        .get(&provider)
+        .is_some_and(|p| p.info().on_page);
+    if !provider.is_empty() && !on_page {
         return Err(Error::Validation(format!(
             "provider: `{provider}` is not a configured provider"
         )));
@@ -79,7 +87,7 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     let row = new_row(
         user.id,
         provider,
-        "link",
+        LinkAction::Link,
         None,
         req.single_use,
         redirect,
@@ -105,7 +113,7 @@ pub async fn relink(
         .lookup(move |c| connections::get(c, &conn))
         .await?
         .ok_or(Error::NotFound("connection"))?;
-    if conn.status == "disconnected" {
+    if conn.status == ConnectionStatus::Disconnected {
         return Err(Error::Conflict(
             "the connection is disconnected; create a new link session instead".into(),
         ));
@@ -113,7 +121,7 @@ pub async fn relink(
     let row = new_row(
         conn.user_id,
         conn.provider.clone(),
-        "relink",
+        LinkAction::Relink,
         Some(conn.id),
         true,
         redirect,
@@ -127,7 +135,7 @@ pub async fn relink(
 fn new_row(
     user_id: Uuid,
     provider: String,
-    action: &str,
+    action: LinkAction,
     connection_id: Option<Uuid>,
     single_use: bool,
     redirect_url: String,
@@ -140,12 +148,12 @@ fn new_row(
         short_id: String::new(),
         user_id,
         provider,
-        action: action.to_owned(),
+        action,
         connection_id,
         single_use,
         redirect_url,
         label,
-        status: Status::Pending.as_str().to_owned(),
+        status: Status::Pending,
         error_code: None,
         error_message: None,
         expires_at: now + expires_in,
@@ -211,9 +219,9 @@ pub async fn view(state: &AppState, id: IdRef) -> Result<SessionView> {
 fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionView> {
     let attempts = store::attempts(c, row.id)?;
     let results = store::results(c, row.id)?;
-    let snap = snapshot(&row, &attempts, &results)?;
+    let snap = snapshot(&row, &attempts, &results);
     let effective = lifecycle::effective_status(&snap, crate::time::now());
-    effective.as_str().clone_into(&mut row.status);
+    row.status = effective;
     if effective != Status::Failed {
         row.error_code = None;
         row.error_message = None;
@@ -225,23 +233,19 @@ fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionVie
     })
 }
 
-fn snapshot(
-    row: &SessionRow,
-    attempts: &[AttemptRow],
-    results: &[(Uuid, u32)],
-) -> Result<Snapshot> {
-    Ok(Snapshot {
-        status: Status::parse(&row.status).ok_or_else(|| Error::internal("bad session status"))?,
+fn snapshot(row: &SessionRow, attempts: &[AttemptRow], results: &[(Uuid, u32)]) -> Snapshot {
+    Snapshot {
+        status: row.status,
         single_use: row.single_use,
         expires_at: row.expires_at,
         started_at: row.started_at,
         has_results: !results.is_empty(),
         active_attempt: attempts
             .iter()
-            .find(|a| a.status == "active")
+            .find(|a| a.status == AttemptStatus::Active)
             .map(|a| a.number),
         last_attempt: attempts.last().map_or(0, |a| a.number),
-    })
+    }
 }
 
 fn refusal(r: Refusal) -> Error {
@@ -289,73 +293,13 @@ fn apply_event(
 ) -> Result<(Transition, SessionRow)> {
     let attempts = store::attempts(tx, row.id)?;
     let results = store::results(tx, row.id)?;
-    let snap = snapshot(&row, &attempts, &results)?;
+    let snap = snapshot(&row, &attempts, &results);
     let now = crate::time::now();
     let t = lifecycle::apply(&snap, event, now).map_err(refusal)?;
     store::apply(tx, &row, &t, &row.provider, now)?;
     let row =
         store::get(tx, &IdRef::Uuid(row.id))?.ok_or_else(|| Error::internal("session vanished"))?;
     Ok((t, row))
-}
-
-/// The page opened: claims the session (pending/failed → active with a new attempt).
-pub async fn claim(state: &AppState, token: &str) -> Result<SessionView> {
-    transition(state, token, Event::Open).await
-}
-
-/// Starts a provider's flow on the page.
-pub async fn start(state: &AppState, token: &str, provider: &str) -> Result<Flow> {
-    let view = transition(state, token, Event::Open).await?;
-    check_provider(state, &view.row, provider)?;
-    if let Some(number) = view
-        .attempts
-        .iter()
-        .find(|a| a.status == "active")
-        .map(|a| a.number)
-    {
-        let (id, p) = (view.row.id, provider.to_owned());
-        state
-            .db
-            .write(move |tx| store::set_attempt_provider(tx, id, number, &p))
-            .await?;
-    }
-    Ok(Flow {
-        provider: provider.to_owned(),
-        kind: "form",
-    })
-}
-
-fn check_provider(state: &AppState, row: &SessionRow, provider: &str) -> Result<()> {
-    if !row.provider.is_empty() && row.provider != provider {
-        return Err(Error::Forbidden(format!(
-            "this link is for `{}` only",
-            row.provider
-        )));
-    }
-    if provider == "csv" || state.providers.get(provider).is_none() {
-        return Err(Error::InvalidParameter(format!(
-            "provider `{provider}` is not available here"
-        )));
-    }
-    Ok(())
-}
-
-/// The person pressed Done.
-pub async fn done(state: &AppState, token: &str) -> Result<SessionView> {
-    transition(state, token, Event::Done).await
-}
-
-/// The page reports a failure.
-pub async fn fail(state: &AppState, token: &str, code: &str, message: &str) -> Result<SessionView> {
-    transition(
-        state,
-        token,
-        Event::Fail {
-            code: code.to_owned(),
-            message: message.to_owned(),
-        },
-    )
-    .await
 }
 
 /// Persists expiry of sessions past `expires_at` (run periodically). Returns how many.
@@ -373,73 +317,6 @@ pub async fn sweep(state: &AppState) -> Result<usize> {
         .await
 }
 
-/// Finishes the provider flow: links, records the connection, moves the session, then
-/// runs the initial sync so the page can show the accounts.
-pub async fn finish(
-    state: &AppState,
-    token: &str,
-    provider: &str,
-    credentials: &serde_json::Value,
-) -> Result<Finished> {
-    let tok = token.to_owned();
-    let row = state.db.lookup(move |c| by_token(c, &tok)).await?;
-    check_provider(state, &row, provider)?;
-    let p = crate::service::connections::enabled(state, provider)?;
-    let linked = match p.link(credentials).await {
-        Ok(l) => l,
-        Err(e @ crate::providers::ProviderError::InvalidCredentials(_)) => return Err(e.into()),
-        Err(e) => {
-            fail(state, token, e.code(), &e.to_string()).await?;
-            return Err(e.into());
-        }
-    };
-    let sealed = state.secrets.seal(&linked.secret)?;
-    let (tok, prov) = (token.to_owned(), provider.to_owned());
-    let (conn_id, view) = state
-        .db
-        .write(move |tx| record_success(tx, &tok, &prov, linked, sealed))
-        .await?;
-    let trigger = if view.row.action == "relink" {
-        Trigger::Manual
-    } else {
-        Trigger::Initial
-    };
-    if let Err(e) = state.engine.run_now(&IdRef::Uuid(conn_id), trigger).await {
-        tracing::warn!(connection = %conn_id, error = %e, "sync after linking did not run");
-    }
-    let connection = crate::service::connections::get(state, IdRef::Uuid(conn_id)).await?;
-    Ok(Finished { connection, view })
-}
-
-fn record_success(
-    tx: &rusqlite::Connection,
-    token: &str,
-    provider: &str,
-    linked: crate::providers::Linked,
-    sealed: Vec<u8>,
-) -> Result<(Uuid, SessionView)> {
-    let row = by_token(tx, token)?;
-    let now = crate::time::now();
-    let conn_id = if let Some(id) = row.connection_id {
-        connections::relink(tx, id, &sealed, linked.institution_name.as_deref(), now)?;
-        id
-    } else {
-        let new = NewConnection {
-            user_id: row.user_id,
-            provider: provider.to_owned(),
-            institution_id: linked.institution_id,
-            institution_name: linked.institution_name,
-            credentials: Some(sealed),
-        };
-        connections::insert(tx, &new, now)?.id
-    };
-    let (t, row) = apply_event(tx, row, &Event::Succeed)?;
-    let attempt = t.finish_attempt.map_or(0, |(n, _)| n);
-    store::set_attempt_provider(tx, row.id, attempt, provider)?;
-    store::add_result(tx, row.id, conn_id, attempt, now)?;
-    Ok((conn_id, load_view(tx, row)?))
-}
-
 /// The token's session without claiming it (the HTML page decides what to render).
 pub async fn peek(state: &AppState, token: &str) -> Result<SessionView> {
     let token = token.to_owned();
@@ -448,7 +325,7 @@ pub async fn peek(state: &AppState, token: &str) -> Result<SessionView> {
         .lookup(move |c| {
             let row = by_token(c, &token)?;
             let view = load_view(c, row)?;
-            match Status::parse(&view.row.status) {
+            match Some(view.row.status) {
                 Some(Status::Expired) => Err(refusal(Refusal::Expired)),
                 Some(Status::Consumed) => Err(refusal(Refusal::Consumed)),
                 _ => Ok(view),
