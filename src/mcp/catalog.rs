@@ -38,8 +38,9 @@ Lists are paged: {data, pagination:{next_cursor, has_more, limit}}; pass next_cu
 `cursor` for more. Prefer count_transactions and summarize_transactions over paging through \
 many rows.\n\
 To connect a bank: list_users (pick the owner), create_link_session, give the returned `url` to \
-the person, then poll get_link_session every few seconds until status is completed, failed or \
-expired; then list_accounts.\n\
+the person, then poll get_link_session every few seconds until status is consumed (done) or \
+expired; completed means connections were added and more may follow; failed means the latest \
+try failed and the person may retry on the same page. Then list_accounts.\n\
 Errors are tool errors whose text is {\"error\":{\"code\",\"message\"}} with a stable code such \
 as NOT_FOUND, INVALID_PARAMETER, FORBIDDEN or SYNC_IN_PROGRESS.";
 
@@ -143,9 +144,11 @@ fn build() -> Vec<ToolDef> {
             "get_link_session",
             "Poll a hosted-link session",
             "A link session by UUID or short_id. status: pending (not opened yet), active \
-             (the person is connecting), completed (result_connection_ids holds the new \
-             connections), consumed, failed (see error_code) or expired. Poll every few \
-             seconds until it is completed, failed or expired."
+             (the person is connecting), consumed (done: result_connection_ids holds the new \
+             connections), completed (a multi-use session added connections and may add \
+             more), failed (the latest try failed, see error_code; the person may retry on \
+             the same page) or expired. Poll every few seconds until consumed or expired, or \
+             until completed or failed if that is enough for you."
                 .into(),
         ),
         write::<args::TriggerArgs, BulkSyncBody>(
@@ -164,7 +167,7 @@ fn build() -> Vec<ToolDef> {
             "Creates a hosted-link session and returns its `url`: give that URL to the person, \
              who opens it in a browser and connects their bank there (you never see their bank \
              credentials). Then poll get_link_session with the returned id until status is \
-             completed, failed or expired. Needs a full_access key."
+             consumed or expired (see get_link_session). Needs a full_access key."
                 .into(),
             false,
         ),
