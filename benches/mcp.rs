@@ -189,7 +189,9 @@ fn main() {
     let mut cursor = String::new();
     for _ in 0..1000 {
         let page = api.rest(&format!("limit=100{cursor}"));
-        let next = page["pagination"]["next_cursor"].as_str().expect("more pages");
+        let next = page["pagination"]["next_cursor"]
+            .as_str()
+            .expect("more pages");
         cursor = format!("&cursor={next}");
     }
     let deep = cursor.trim_start_matches("&cursor=").to_owned();

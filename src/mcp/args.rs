@@ -334,7 +334,8 @@ mod tests {
 
     #[test]
     fn amounts_keep_their_exact_text() {
-        let q: QueryArgs = decode(obj(json!({"min_amount": 10.10, "max_amount": "25.505"}))).unwrap();
+        let q: QueryArgs =
+            decode(obj(json!({"min_amount": 10.10, "max_amount": "25.505"}))).unwrap();
         assert_eq!(q.min_amount.unwrap().0, "10.10");
         assert_eq!(q.max_amount.unwrap().0, "25.505");
         let q: QueryArgs = decode(obj(json!({"limit": 5}))).unwrap();

@@ -5,8 +5,8 @@
 
 use anyhow::Context;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ListToolsResult, PaginatedRequestParams,
-    Implementation, ResultType, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ResultType, ServerConfig,
 };
 use rmcp::service::{Peer, RequestContext, RoleClient, ServiceError};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -38,11 +38,11 @@ pub async fn run(server: &str, key: &str) -> anyhow::Result<()> {
         upstream: upstream.peer().clone(),
         info,
     };
-    let served = proxy
+    let stdio_side = proxy
         .serve(rmcp::transport::stdio())
         .await
         .context("the stdio MCP client did not initialise")?;
-    let ended = served.waiting().await;
+    let ended = stdio_side.waiting().await;
     let _ = upstream.cancel().await;
     ended.context("the stdio MCP session failed")?;
     Ok(())

@@ -63,6 +63,12 @@ pub fn find(name: &str) -> Option<&'static ToolDef> {
 }
 
 fn build() -> Vec<ToolDef> {
+    let mut tools = read_tools();
+    tools.extend(write_tools());
+    tools
+}
+
+fn read_tools() -> Vec<ToolDef> {
     vec![
         read::<args::PageArgs, UserList>(
             "list_users",
@@ -151,6 +157,11 @@ fn build() -> Vec<ToolDef> {
              until completed or failed if that is enough for you."
                 .into(),
         ),
+    ]
+}
+
+fn write_tools() -> Vec<ToolDef> {
+    vec![
         write::<args::TriggerArgs, BulkSyncBody>(
             "trigger_sync",
             "Sync now",

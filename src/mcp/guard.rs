@@ -16,13 +16,13 @@ pub async fn guard<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Respo
         .data::<AppState>()
         .cloned()
         .ok_or_else(|| ApiError::from(crate::Error::internal("app state missing")))?;
-    if let Some(origin) = req.header("origin") {
-        if !origin_allowed(origin, state.config.public_url.as_deref()) {
-            return Err(ApiError::forbidden(format!(
-                "requests from the web origin `{origin}` are not allowed"
-            ))
-            .into());
-        }
+    if let Some(origin) = req.header("origin")
+        && !origin_allowed(origin, state.config.public_url.as_deref())
+    {
+        return Err(ApiError::forbidden(format!(
+            "requests from the web origin `{origin}` are not allowed"
+        ))
+        .into());
     }
     let Some(presented) = presented_key(&req).map(str::to_owned) else {
         return Err(ApiError::new(

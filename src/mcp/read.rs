@@ -20,8 +20,8 @@ use crate::api::transactions::{
     summary_response,
 };
 use crate::api::users::UserList;
-use crate::state::AppState;
 use crate::service;
+use crate::state::AppState;
 use crate::store::accounts::{self, AccountFilter};
 use crate::store::transactions::{self as txs, TransactionFilter};
 use crate::store::users;

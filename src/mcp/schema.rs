@@ -104,10 +104,7 @@ fn nullable(schema: Value) -> Value {
             if let Some(d) = description {
                 wrapped.insert("description".into(), d);
             }
-            wrapped.insert(
-                "anyOf".into(),
-                json!([Value::Object(m), {"type": "null"}]),
-            );
+            wrapped.insert("anyOf".into(), json!([Value::Object(m), {"type": "null"}]));
             Value::Object(wrapped)
         }
     }

@@ -18,8 +18,8 @@ use super::read::{self, Out};
 use super::write;
 use crate::api::error::ApiError;
 use crate::api::link::public_base_from;
-use crate::state::AppState;
 use crate::service::auth::{AuthedKey, Scope};
+use crate::state::AppState;
 
 /// One handler per HTTP request (the transport is stateless); cloning is one `Arc` bump.
 #[derive(Clone)]

@@ -8,9 +8,9 @@ use super::read::{Out, body};
 use crate::api::link::created_body;
 use crate::api::parse_id;
 use crate::api::sync::BulkSyncBody;
-use crate::state::AppState;
 use crate::service::link::{self as link, NewLink};
 use crate::service::sync;
+use crate::state::AppState;
 
 pub async fn trigger_sync(state: &AppState, raw: Option<JsonObject>) -> Out {
     let a: args::TriggerArgs = decode(raw)?;

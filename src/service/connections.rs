@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::state::AppState;
 use crate::store::Page;
-use crate::store::connections::{self, ConnectionFilter, ConnectionKey, ConnectionRow, NewConnection};
+use crate::store::connections::{
+    self, ConnectionFilter, ConnectionKey, ConnectionRow, NewConnection,
+};
 use crate::store::sync_logs::{self, SyncLogRow};
 use crate::store::users;
 use crate::sync::Trigger;

@@ -32,7 +32,12 @@ async fn the_key_may_come_in_either_header_and_is_required() {
     let bearer = format!("Bearer {}", app.key);
     let (s, body) = send(post(&app).header("Authorization", bearer)).await;
     assert_eq!(s, 200, "{body}");
-    assert!(body["result"]["instructions"].as_str().unwrap().contains("money OUT"));
+    assert!(
+        body["result"]["instructions"]
+            .as_str()
+            .unwrap()
+            .contains("money OUT")
+    );
 }
 
 #[tokio::test]
@@ -43,7 +48,10 @@ async fn a_revoked_key_stops_at_the_next_request() {
     let client = connect(&app, &key).await;
     ok(call(&client, "list_users", json!({})).await);
     let (s, _) = app
-        .delete(&format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap()))
+        .delete(&format!(
+            "/api/v1/api-keys/{}",
+            created["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(s, 204);
     let err = client
@@ -62,10 +70,20 @@ async fn foreign_web_origins_are_refused() {
         c.public_url = Some("https://money.example.org".into());
     })
     .await;
-    let (s, body) = send(post(&app).header("X-API-Key", &app.key).header("Origin", "https://evil.example")).await;
+    let (s, body) = send(
+        post(&app)
+            .header("X-API-Key", &app.key)
+            .header("Origin", "https://evil.example"),
+    )
+    .await;
     assert_error(s, &body, 403, "FORBIDDEN");
     for origin in ["https://money.example.org", "http://localhost:6274"] {
-        let (s, body) = send(post(&app).header("X-API-Key", &app.key).header("Origin", origin)).await;
+        let (s, body) = send(
+            post(&app)
+                .header("X-API-Key", &app.key)
+                .header("Origin", origin),
+        )
+        .await;
         assert_eq!(s, 200, "{origin}: {body}");
     }
 }
@@ -83,15 +101,33 @@ async fn mcp_requests_draw_from_the_keys_rate_limit_bucket() {
     assert_eq!(s, 200);
     let mut remaining = vec![];
     for _ in 0..2 {
-        let resp = post(&app).header("X-API-Key", &app.key).send().await.unwrap();
+        let resp = post(&app)
+            .header("X-API-Key", &app.key)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200);
-        remaining.push(resp.headers()["x-ratelimit-remaining"].to_str().unwrap().to_owned());
+        remaining.push(
+            resp.headers()["x-ratelimit-remaining"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let resp = app.req(Method::GET, "/api/v1/users").send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    remaining.push(resp.headers()["x-ratelimit-remaining"].to_str().unwrap().to_owned());
+    remaining.push(
+        resp.headers()["x-ratelimit-remaining"]
+            .to_str()
+            .unwrap()
+            .to_owned(),
+    );
     assert_eq!(remaining, ["2", "1", "0"]);
-    let resp = post(&app).header("Authorization", format!("Bearer {}", app.key)).send().await.unwrap();
+    let resp = post(&app)
+        .header("Authorization", format!("Bearer {}", app.key))
+        .send()
+        .await
+        .unwrap();
     assert!(resp.headers().contains_key("retry-after"));
     let (s, body) = split(resp).await;
     assert_error(s, &body, 429, "RATE_LIMITED");

@@ -5,13 +5,14 @@
 mod bridge;
 mod errors;
 mod guard;
+mod parity;
 mod tools;
 
+use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::ServiceExt;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
@@ -47,9 +48,20 @@ pub fn ok(result: CallToolResult) -> Value {
 #[track_caller]
 pub fn error_code(result: &CallToolResult) -> String {
     assert_eq!(result.is_error, Some(true), "{result:?}");
-    let body = result.structured_content.as_ref().expect("structured error");
-    let text = result.content[0].as_text().expect("text content").text.clone();
+    let body = result
+        .structured_content
+        .as_ref()
+        .expect("structured error");
+    let text = result.content[0]
+        .as_text()
+        .expect("text content")
+        .text
+        .clone();
     assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), *body);
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     body["error"]["code"].as_str().unwrap().to_owned()
 }
