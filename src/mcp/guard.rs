@@ -2,6 +2,7 @@
 //! MCP spec asks of HTTP servers (against DNS rebinding), then the API key, which must be
 //! valid and unrevoked on every request. Refusals are the usual JSON error envelope.
 
+use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use url::Url;
 
@@ -26,7 +27,7 @@ pub async fn guard<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Respo
     }
     let Some(presented) = presented_key(&req).map(str::to_owned) else {
         return Err(ApiError::new(
-            poem::http::StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
             "MISSING_API_KEY",
             "send your API key in the X-API-Key header or as Authorization: Bearer",
         )
@@ -38,7 +39,40 @@ pub async fn guard<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Respo
         .await
         .map_err(rejection)?;
     req.extensions_mut().insert(key);
-    next.call(req).await.map(IntoResponse::into_response)
+    let resp = next.call(req).await?.into_response();
+    Ok(envelope_plain_errors(resp).await)
+}
+
+/// The transport answers HTTP-level refusals (wrong method, missing `Accept`, unreadable
+/// body) in plain text; they become the JSON envelope like every other error. JSON-RPC
+/// replies, errors included, pass untouched.
+async fn envelope_plain_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let json = resp
+        .content_type()
+        .is_some_and(|c| c.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return resp;
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let text = resp.into_body().into_string().await.unwrap_or_default();
+    let message: String = text.trim().chars().take(300).collect();
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::NOT_ACCEPTABLE => "NOT_ACCEPTABLE",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        s if s.is_server_error() => {
+            tracing::error!(status = s.as_u16(), body = %message, "MCP transport error");
+            return ApiError::from(crate::Error::internal(message)).into_response();
+        }
+        _ => "INVALID_PARAMETER",
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
 }
 
 /// Browsers send `Origin`; other clients do not. Allowed: the configured public URL's

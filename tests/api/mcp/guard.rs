@@ -132,3 +132,20 @@ async fn mcp_requests_draw_from_the_keys_rate_limit_bucket() {
     let (s, body) = split(resp).await;
     assert_error(s, &body, 429, "RATE_LIMITED");
 }
+
+#[tokio::test]
+async fn transport_refusals_are_the_json_envelope() {
+    let app = spawn_app().await;
+    let (s, body) = send(app.req(Method::GET, "/mcp")).await;
+    assert_error(s, &body, 405, "METHOD_NOT_ALLOWED");
+    let no_accept = app.req(Method::POST, "/mcp").json(&initialize());
+    let (s, body) = send(no_accept).await;
+    assert_error(s, &body, 406, "NOT_ACCEPTABLE");
+    let bad_json = post(&app)
+        .header("X-API-Key", &app.key)
+        .header("content-type", "application/json")
+        .body("{not json");
+    let (s, body) = send(bad_json).await;
+    assert!(s.is_client_error(), "{s}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+}
