@@ -17,6 +17,7 @@ mod health;
 mod import;
 mod layers;
 mod link;
+mod mcp;
 mod openapi;
 mod providers;
 mod rate_limit;
