@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod demo_adapter;
+pub mod plaid;
 pub mod types;
 
 use std::collections::BTreeMap;
