@@ -28,6 +28,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
+    /// Plaid, when both its client id and secret are configured.
+    pub plaid: Option<crate::providers::plaid::PlaidConfig>,
 }
 
 impl Config {
@@ -44,6 +46,7 @@ impl Config {
             scheduler: true,
             shutdown_grace: Duration::from_secs(30),
             encryption_key: None,
+            plaid: None,
         }
     }
 }
@@ -63,6 +66,7 @@ impl std::fmt::Debug for Config {
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("plaid", &self.plaid)
             .finish_non_exhaustive()
     }
 }

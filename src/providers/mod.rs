@@ -108,6 +108,9 @@ impl Providers {
         if config.demo {
             p.add(Arc::new(demo_adapter::DemoProvider));
         }
+        if let Some(plaid) = &config.plaid {
+            p.add(Arc::new(plaid::PlaidProvider::new(plaid.clone())));
+        }
         p
     }
 
