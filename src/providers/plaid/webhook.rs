@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use super::client::Client;
 use super::errors::is_login_code;
 use super::wire::{JwkPublicKey, WebhookBody, WebhookKeyRequest, WebhookKeyResponse};
-use crate::lock;
+use crate::mutex::lock;
 
 /// Oldest `iat` accepted, in seconds (Plaid's guidance: five minutes).
 pub const MAX_AGE_SECS: i64 = 300;
@@ -88,7 +88,7 @@ impl Verifier {
         if now - claims.iat > MAX_AGE_SECS || claims.iat - now > MAX_AGE_SECS {
             return Err(Rejection::Stale);
         }
-        let digest = hex::encode(crate::crypto::sha256(body));
+        let digest = hex::encode(crate::keys::sha256(body));
         let claimed = claims.request_body_sha256.to_ascii_lowercase();
         if bool::from(digest.as_bytes().ct_eq(claimed.as_bytes())) {
             Ok(())
