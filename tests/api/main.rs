@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bank_fixture;
+mod fake_plaid;
 mod helpers;
 
 mod accounts;
@@ -16,6 +17,7 @@ mod health;
 mod import;
 mod link;
 mod openapi;
+mod plaid;
 mod rate_limit;
 mod sync;
 mod transactions;
