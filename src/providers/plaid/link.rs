@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::PlaidConfig;
 use super::wire::{LinkTokenCreateRequest, LinkTransactions, LinkUser};
-use crate::providers::ProviderError;
+use crate::providers::{PageFlow, ProviderError};
 
 /// Days of history asked for (Plaid's maximum; it cannot be raised later).
 pub const DAYS_REQUESTED: u32 = 730;
@@ -85,9 +85,30 @@ pub struct LinkResult {
 }
 
 impl LinkResult {
-    /// `{"public_token", "institution": {"institution_id", "name"}}` — `institution` is
-    /// Link's `onSuccess` metadata, passed on as is; flat `institution_id` /
-    /// `institution_name` are accepted too.
+    /// Only the institution, from Link's `onSuccess` metadata (update mode needs no token).
+    pub fn from_metadata(credentials: &serde_json::Value) -> Self {
+        let institution = credentials
+            .get("metadata")
+            .and_then(|m| m.get("institution"))
+            .or_else(|| credentials.get("institution"));
+        let text = |key: &str| {
+            institution
+                .and_then(|i| i.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            public_token: String::new(),
+            institution_id: text("institution_id"),
+            institution_name: text("name"),
+        }
+    }
+
+    /// `{"public_token", "metadata": {"institution": {"institution_id", "name"}, …}}` — the
+    /// two arguments of Link's `onSuccess`, as the page posts them; `institution` at the top
+    /// level (or flat `institution_id` / `institution_name`) is accepted from API clients.
     pub fn from_credentials(credentials: &serde_json::Value) -> Result<Self, ProviderError> {
         let text = |v: Option<&serde_json::Value>| {
             v.and_then(serde_json::Value::as_str)
@@ -98,13 +119,32 @@ impl LinkResult {
         let public_token = text(credentials.get("public_token")).ok_or_else(|| {
             ProviderError::InvalidCredentials("`public_token` (from Plaid Link) is required".into())
         })?;
-        let institution = credentials.get("institution");
+        let meta = Self::from_metadata(credentials);
         Ok(Self {
             public_token,
-            institution_id: text(institution.and_then(|i| i.get("institution_id")))
+            institution_id: meta
+                .institution_id
                 .or_else(|| text(credentials.get("institution_id"))),
-            institution_name: text(institution.and_then(|i| i.get("name")))
+            institution_name: meta
+                .institution_name
                 .or_else(|| text(credentials.get("institution_name"))),
         })
+    }
+}
+
+/// How the hosted page runs Link: load `link_url`, call `Plaid.create(options)` with the
+/// link token, then `.open()`. `onSuccess(public_token, metadata)` is posted as
+/// `{"public_token", "metadata"}`; after an OAuth bank sends the browser back, the page
+/// calls `create` again with the same token and `receivedRedirectUri` set to its URL.
+pub fn page_flow(link_url: &str, link_token: &str) -> PageFlow {
+    PageFlow::Script {
+        script_url: link_url.to_owned(),
+        config: serde_json::json!({
+            "global": "Plaid",
+            "factory": "create",
+            "options": {"token": link_token},
+            "success_fields": ["public_token", "metadata"],
+            "resume_option": "receivedRedirectUri",
+        }),
     }
 }

@@ -1,6 +1,6 @@
 //! Plaid (plaid.com): Link on the hosted page, `/transactions/sync` with a stored cursor,
 //! update mode for re-authentication and verified webhooks. Wire shapes follow Plaid's
-//! OpenAPI description (`plaid/plaid-openapi`, `2020-09-14.yml`); see `docs/plaid.md`.
+//! OpenAPI description (`plaid/plaid-openapi`, `2020-09-14.yml`); setup is in the README.
 
 pub mod client;
 pub mod config;
@@ -14,7 +14,6 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -22,24 +21,35 @@ use async_trait::async_trait;
 use self::client::Client;
 pub use self::config::{Environment, PlaidConfig};
 use self::link::{ItemSecret, LinkResult, LinkTokenParams};
-pub use self::webhook::{Rejection, WebhookEvent};
 use self::wire::{
     AccessTokenRequest, AccountsGetResponse, ItemGetResponse, LinkTokenCreateResponse,
     PublicTokenExchangeRequest, PublicTokenExchangeResponse,
 };
-use super::types::ProviderTransaction;
-use super::{Linked, Provider, ProviderError, SyncBatch, SyncRequest};
+use super::{
+    Linked, PageFlow, Provider, ProviderError, ProviderInfo, Registration, Relink, StartContext,
+    SyncBatch, SyncRequest, WebhookError, WebhookEvent, WebhookRequest,
+};
+use crate::config::Config;
 
-/// A link token for Link on the page.
-#[derive(Debug, Clone)]
-pub struct LinkToken {
-    pub link_token: String,
-    pub expiration: Option<String>,
+const INFO: ProviderInfo = ProviderInfo {
+    name: "plaid",
+    display_name: "Plaid",
+    needs_link_session: true,
+    on_page: true,
+    scheduled: true,
+};
+
+/// Configured when both the client id and the secret are set.
+pub fn register(config: &Config) -> Registration {
+    match &config.plaid {
+        Some(c) => Registration::configured(Arc::new(PlaidProvider::new(c.clone()))),
+        None => Registration::unconfigured(INFO),
+    }
 }
 
-/// The Plaid provider (cheap to share behind an `Arc`).
+/// The Plaid provider.
 pub struct PlaidProvider {
-    config: Arc<PlaidConfig>,
+    config: PlaidConfig,
     client: Client,
     verifier: webhook::Verifier,
 }
@@ -49,40 +59,22 @@ impl PlaidProvider {
         let client = Client::new(&config);
         Self {
             verifier: webhook::Verifier::new(client.clone()),
-            config: Arc::new(config),
+            config,
             client,
         }
-    }
-
-    pub fn config(&self) -> &PlaidConfig {
-        &self.config
     }
 
     /// `/link/token/create` for a new Item, or update mode when `params.access_token` is set.
     pub async fn create_link_token(
         &self,
         params: LinkTokenParams,
-    ) -> Result<LinkToken, ProviderError> {
+    ) -> Result<String, ProviderError> {
         let body = link::token_request(&self.config, params);
         let resp: LinkTokenCreateResponse = self.client.call("/link/token/create", &body).await?;
         if resp.link_token.is_empty() {
             return Err(ProviderError::Upstream("Plaid sent no link_token".into()));
         }
-        Ok(LinkToken {
-            link_token: resp.link_token,
-            expiration: resp.expiration,
-        })
-    }
-
-    /// Checks a webhook's `Plaid-Verification` header against its raw body, then reads it.
-    pub async fn verify_webhook(
-        &self,
-        header: Option<&str>,
-        body: &[u8],
-        now: i64,
-    ) -> Result<WebhookEvent, Rejection> {
-        self.verifier.verify(header, body, now).await?;
-        webhook::parse_event(body)
+        Ok(resp.link_token)
     }
 
     async fn item(&self, access_token: &str) -> Result<wire::Item, ProviderError> {
@@ -100,25 +92,9 @@ impl PlaidProvider {
         let resp: AccountsGetResponse = self.client.call("/accounts/get", &req).await?;
         Ok(resp.accounts)
     }
-}
 
-#[async_trait]
-impl Provider for PlaidProvider {
-    fn name(&self) -> &'static str {
-        "plaid"
-    }
-
-    fn needs_link_session(&self) -> bool {
-        true
-    }
-
-    /// Exchanges Link's `public_token` for the Item's access token; the institution comes
-    /// from Link's metadata, else from `/item/get`.
-    async fn link(&self, credentials: &serde_json::Value) -> Result<Linked, ProviderError> {
-        let result = LinkResult::from_credentials(credentials)?;
-        let req = PublicTokenExchangeRequest {
-            public_token: result.public_token,
-        };
+    async fn exchange(&self, public_token: String) -> Result<ItemSecret, ProviderError> {
+        let req = PublicTokenExchangeRequest { public_token };
         let exchanged: PublicTokenExchangeResponse = self
             .client
             .call("/item/public_token/exchange", &req)
@@ -131,54 +107,89 @@ impl Provider for PlaidProvider {
         if exchanged.access_token.is_empty() {
             return Err(ProviderError::Upstream("Plaid sent no access_token".into()));
         }
+        Ok(ItemSecret {
+            access_token: exchanged.access_token,
+            item_id: exchanged.item_id,
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for PlaidProvider {
+    fn info(&self) -> ProviderInfo {
+        INFO
+    }
+
+    fn page_script(&self) -> Option<String> {
+        Some(self.config.link_url.clone())
+    }
+
+    /// A link token (update mode with the Item's access token for a relink) and how the
+    /// page runs Link with it (see `link::page_flow`).
+    async fn start(&self, ctx: &StartContext) -> Result<PageFlow, ProviderError> {
+        let access_token = ctx
+            .relink
+            .as_ref()
+            .and_then(|r| ItemSecret::parse(&r.secret).ok())
+            .map(|s| s.access_token);
+        let params = LinkTokenParams {
+            client_user_id: ctx.user_id.to_string(),
+            webhook: ctx
+                .public_url
+                .as_deref()
+                .map(|u| format!("{}/webhooks/plaid", u.trim_end_matches('/'))),
+            access_token,
+        };
+        let token = self.create_link_token(params).await?;
+        Ok(link::page_flow(&self.config.link_url, &token))
+    }
+
+    /// Exchanges Link's `public_token` for the Item's access token; the institution comes
+    /// from Link's metadata, else from `/item/get`.
+    async fn link(&self, credentials: &serde_json::Value) -> Result<Linked, ProviderError> {
+        let result = LinkResult::from_credentials(credentials)?;
+        let secret = self.exchange(result.public_token).await?;
         let (mut institution_id, mut institution_name) =
             (result.institution_id, result.institution_name);
         if institution_id.is_none() || institution_name.is_none() {
-            let item = self.item(&exchanged.access_token).await?;
+            let item = self.item(&secret.access_token).await?;
             institution_id = institution_id.or(item.institution_id);
             institution_name = institution_name.or(item.institution_name);
         }
-        let secret = ItemSecret {
-            access_token: exchanged.access_token,
-            item_id: exchanged.item_id,
-        };
         Ok(Linked {
             institution_id,
             institution_name,
+            external_id: Some(secret.item_id.clone()).filter(|i| !i.is_empty()),
             secret: secret.to_stored(),
+        })
+    }
+
+    /// Update mode repairs the Item in place: its access token stays valid, so nothing is
+    /// exchanged and the stored secret is kept.
+    async fn relink(
+        &self,
+        credentials: &serde_json::Value,
+        relink: &Relink,
+    ) -> Result<Linked, ProviderError> {
+        let Ok(secret) = ItemSecret::parse(&relink.secret) else {
+            return self.link(credentials).await;
+        };
+        let result = LinkResult::from_metadata(credentials);
+        Ok(Linked {
+            institution_id: result.institution_id,
+            institution_name: result.institution_name,
+            external_id: Some(secret.item_id.clone())
+                .filter(|i| !i.is_empty())
+                .or_else(|| relink.external_id.clone()),
+            secret: relink.secret.clone(),
         })
     }
 
     async fn sync(&self, req: SyncRequest) -> Result<SyncBatch, ProviderError> {
         let secret = ItemSecret::parse(&req.secret)?;
         let pages = sync::pull(&self.client, &secret.access_token, req.cursor.as_deref()).await?;
-        let accounts = self
-            .accounts(&secret.access_token)
-            .await?
-            .iter()
-            .map(normalise::account)
-            .collect::<Result<Vec<_>, _>>()?;
-        let currency: HashMap<&str, &str> = accounts
-            .iter()
-            .map(|a| (a.external_id.as_str(), a.iso_currency_code.as_str()))
-            .collect();
-        let convert =
-            |rows: &[wire::Transaction]| -> Result<Vec<ProviderTransaction>, ProviderError> {
-                rows.iter()
-                    .map(|t| {
-                        normalise::transaction(t, currency.get(t.account_id.as_str()).copied())
-                    })
-                    .collect()
-            };
-        let added = convert(&pages.added)?;
-        let modified = convert(&pages.modified)?;
-        Ok(SyncBatch {
-            accounts,
-            added,
-            modified,
-            removed: pages.removed,
-            next_cursor: pages.next_cursor,
-        })
+        let accounts = self.accounts(&secret.access_token).await?;
+        sync::to_batch(pages, &accounts)
     }
 
     /// `/item/remove`: Plaid stops billing for the Item and invalidates the token.
@@ -189,5 +200,14 @@ impl Provider for PlaidProvider {
         };
         let _: serde_json::Value = self.client.call("/item/remove", &req).await?;
         Ok(())
+    }
+
+    async fn webhook(&self, req: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError> {
+        self.verifier
+            .verify(req.header("plaid-verification"), &req.body, req.received_at)
+            .await
+            .map_err(|r| WebhookError::Unverified(format!("Plaid webhook refused: {r}")))?;
+        webhook::events(&req.body)
+            .map_err(|_| WebhookError::Malformed("the webhook body is not Plaid's JSON".into()))
     }
 }

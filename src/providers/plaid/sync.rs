@@ -3,10 +3,14 @@
 //! again from the cursor it began with, as Plaid's description of the endpoint requires;
 //! the caller commits every page and the final cursor in one database transaction.
 
+use std::collections::HashMap;
+
 use super::client::Client;
 use super::errors::CallError;
-use super::wire::{Transaction, TransactionsSyncRequest, TransactionsSyncResponse};
-use crate::providers::ProviderError;
+use super::normalise;
+use super::wire::{Account, Transaction, TransactionsSyncRequest, TransactionsSyncResponse};
+use crate::providers::types::ProviderTransaction;
+use crate::providers::{ProviderError, SyncBatch};
 
 /// `count` per page: Plaid's maximum.
 pub const PAGE_SIZE: u32 = 500;
@@ -89,4 +93,28 @@ async fn pull_once(
         }
         cursor = Some(page.next_cursor);
     }
+}
+
+/// One loop's pages plus every account (from `/accounts/get`, with balances) as a batch.
+pub fn to_batch(pages: Pages, accounts: &[Account]) -> Result<SyncBatch, ProviderError> {
+    let accounts = accounts
+        .iter()
+        .map(normalise::account)
+        .collect::<Result<Vec<_>, _>>()?;
+    let currency: HashMap<&str, &str> = accounts
+        .iter()
+        .map(|a| (a.external_id.as_str(), a.iso_currency_code.as_str()))
+        .collect();
+    let convert = |rows: &[Transaction]| -> Result<Vec<ProviderTransaction>, ProviderError> {
+        rows.iter()
+            .map(|t| normalise::transaction(t, currency.get(t.account_id.as_str()).copied()))
+            .collect()
+    };
+    Ok(SyncBatch {
+        added: convert(&pages.added)?,
+        modified: convert(&pages.modified)?,
+        removed: pages.removed,
+        next_cursor: pages.next_cursor,
+        accounts,
+    })
 }

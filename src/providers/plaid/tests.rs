@@ -10,9 +10,11 @@ use super::config::PlaidConfig;
 use super::errors::CallError;
 use super::link::{ItemSecret, LinkResult, LinkTokenParams, token_request};
 use super::normalise::{account, minor_units, transaction};
-use super::webhook::{WebhookEvent, parse_event};
+use super::webhook::events;
 use super::wire::{self, PlaidError};
+use crate::domain::ConnectionStatus;
 use crate::providers::ProviderError;
+use crate::providers::WebhookEvent;
 use crate::providers::types::AccountType;
 
 fn num(text: &str) -> Number {
@@ -255,50 +257,77 @@ fn link_results_take_the_institution_from_link_metadata() {
 
 #[test]
 fn webhook_bodies_map_to_what_breadbox_does() {
-    let event = |v: serde_json::Value| parse_event(v.to_string().as_bytes()).unwrap();
+    let event = |v: serde_json::Value| events(v.to_string().as_bytes()).unwrap().remove(0);
     assert_eq!(
         event(
             json!({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE",
             "item_id": "i", "initial_update_complete": true, "historical_update_complete": false,
             "environment": "sandbox"})
         ),
-        WebhookEvent::SyncAvailable {
-            item_id: "i".into()
-        }
-    );
-    assert_eq!(
-        event(
-            json!({"webhook_type": "ITEM", "webhook_code": "ERROR", "item_id": "i",
-            "error": {"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
-                "error_message": "x", "display_message": null, "status": 400}})
-        ),
-        WebhookEvent::ReauthRequired {
-            item_id: "i".into(),
-            code: "ITEM_LOGIN_REQUIRED".into()
+        WebhookEvent::Sync {
+            external_id: "i".into()
         }
     );
     assert!(matches!(
+        event(json!({"webhook_type": "ITEM", "webhook_code": "ERROR", "item_id": "i",
+            "error": {"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
+                "error_message": "x", "display_message": null, "status": 400}})),
+        WebhookEvent::Status { status: ConnectionStatus::PendingReauth, error_code: Some(c), .. }
+            if c == "ITEM_LOGIN_REQUIRED"
+    ));
+    assert_eq!(
         event(
             json!({"webhook_type": "ITEM", "webhook_code": "ERROR", "item_id": "i",
             "error": {"error_type": "INSTITUTION_ERROR", "error_code": "INSTITUTION_DOWN"}})
         ),
-        WebhookEvent::Ignored { .. }
-    ));
+        WebhookEvent::Ignored
+    );
     assert!(matches!(
         event(json!({"webhook_type": "ITEM", "webhook_code": "PENDING_EXPIRATION", "item_id": "i",
             "consent_expiration_time": "2026-01-01T00:00:00Z"})),
-        WebhookEvent::ExpiringSoon { code, when: Some(_), .. } if code == "PENDING_EXPIRATION"
+        WebhookEvent::Notice { code, message, .. }
+            if code == "PENDING_EXPIRATION" && message.contains("2026-01-01")
+    ));
+    assert!(matches!(
+        event(json!({"webhook_type": "ITEM", "webhook_code": "PENDING_DISCONNECT", "item_id": "i",
+            "reason": "INSTITUTION_MIGRATION", "disconnect_time": "2026-02-01T00:00:00Z"})),
+        WebhookEvent::Notice { code, .. } if code == "PENDING_DISCONNECT"
     ));
     assert!(matches!(
         event(
             json!({"webhook_type": "ITEM", "webhook_code": "USER_PERMISSION_REVOKED", "item_id": "i"})
         ),
-        WebhookEvent::ReauthRequired { .. }
+        WebhookEvent::Status {
+            status: ConnectionStatus::PendingReauth,
+            ..
+        }
     ));
     assert_eq!(
         event(json!({"webhook_type": "ITEM", "webhook_code": "LOGIN_REPAIRED", "item_id": "i"})),
-        WebhookEvent::LoginRepaired {
-            item_id: "i".into()
+        WebhookEvent::Status {
+            external_id: "i".into(),
+            status: ConnectionStatus::Active,
+            error_code: None,
+            error_message: None
         }
     );
+    assert_eq!(
+        event(
+            json!({"webhook_type": "TRANSACTIONS", "webhook_code": "DEFAULT_UPDATE", "item_id": "i"})
+        ),
+        WebhookEvent::Ignored
+    );
+    assert!(events(b"not json").is_err());
+}
+
+#[test]
+fn link_results_read_link_on_success_metadata_as_the_page_posts_it() {
+    let r = LinkResult::from_credentials(&json!({
+        "public_token": "public-sandbox-2",
+        "metadata": {"institution": {"name": "Tartan Bank", "institution_id": "ins_3"},
+                     "accounts": [], "link_session_id": "s"}
+    }))
+    .unwrap();
+    assert_eq!(r.institution_name.as_deref(), Some("Tartan Bank"));
+    assert_eq!(r.institution_id.as_deref(), Some("ins_3"));
 }

@@ -2,6 +2,7 @@
 //! body asks Breadbox to do. The header is a JWT signed with ES256 by a key Plaid serves
 //! at `/webhook_verification_key/get` (cached here by `kid`); its `iat` must be at most
 //! five minutes old and its `request_body_sha256` must equal the raw body's SHA-256.
+//! Body shapes: the `*Webhook` schemas of Plaid's OpenAPI description.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,7 +14,9 @@ use subtle::ConstantTimeEq;
 use super::client::Client;
 use super::errors::is_login_code;
 use super::wire::{JwkPublicKey, WebhookBody, WebhookKeyRequest, WebhookKeyResponse};
+use crate::domain::ConnectionStatus;
 use crate::mutex::lock;
+use crate::providers::WebhookEvent;
 
 /// Oldest `iat` accepted, in seconds (Plaid's guidance: five minutes).
 pub const MAX_AGE_SECS: i64 = 300;
@@ -152,63 +155,57 @@ fn check_signature(token: &str, jwk: &JwkPublicKey) -> Result<Claims, Rejection>
         })
 }
 
-/// What a verified webhook asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WebhookEvent {
-    /// `TRANSACTIONS` `SYNC_UPDATES_AVAILABLE`: run a sync.
-    SyncAvailable { item_id: String },
-    /// `ITEM` `ERROR` with a login code, or `USER_PERMISSION_REVOKED`: sign in again.
-    ReauthRequired { item_id: String, code: String },
-    /// `ITEM` `PENDING_EXPIRATION` / `PENDING_DISCONNECT`: relink soon.
-    ExpiringSoon {
-        item_id: String,
-        code: String,
-        when: Option<String>,
-    },
-    /// `ITEM` `LOGIN_REPAIRED`: working again.
-    LoginRepaired { item_id: String },
-    /// Anything else (acknowledged, nothing to do).
-    Ignored {
-        webhook_type: String,
-        webhook_code: String,
-    },
-}
-
-/// Reads a verified body.
-pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, Rejection> {
+/// What a verified body asks Breadbox to do, about the Item it names (the connection's
+/// `external_id`). Codes Breadbox has no use for are acknowledged and ignored.
+pub fn events(body: &[u8]) -> Result<Vec<WebhookEvent>, Rejection> {
     let b: WebhookBody = serde_json::from_slice(body).map_err(|_| Rejection::Malformed)?;
-    let item_id = b.item_id.clone().unwrap_or_default();
-    let ignored = || WebhookEvent::Ignored {
-        webhook_type: b.webhook_type.clone(),
-        webhook_code: b.webhook_code.clone(),
+    let Some(item_id) = b.item_id.clone().filter(|i| !i.is_empty()) else {
+        return Ok(vec![WebhookEvent::Ignored]);
     };
-    if item_id.is_empty() {
-        return Ok(ignored());
-    }
-    Ok(match (b.webhook_type.as_str(), b.webhook_code.as_str()) {
-        ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE") => WebhookEvent::SyncAvailable { item_id },
-        ("ITEM", "ERROR") => match b.error.as_ref().map(|e| e.error_code.as_str()) {
-            Some(code) if is_login_code(code) => WebhookEvent::ReauthRequired {
-                item_id,
-                code: code.to_owned(),
-            },
-            _ => ignored(),
+    let status = |status, code: &str, message: String| WebhookEvent::Status {
+        external_id: item_id.clone(),
+        status,
+        error_code: Some(code.to_owned()),
+        error_message: Some(message),
+    };
+    let event = match (b.webhook_type.as_str(), b.webhook_code.as_str()) {
+        ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE") => WebhookEvent::Sync {
+            external_id: item_id.clone(),
         },
-        ("ITEM", code @ "USER_PERMISSION_REVOKED") => WebhookEvent::ReauthRequired {
-            item_id,
-            code: code.to_owned(),
+        ("ITEM", "ERROR") => match &b.error {
+            Some(e) if is_login_code(&e.error_code) => status(
+                ConnectionStatus::PendingReauth,
+                &e.error_code,
+                format!("Plaid: {} (sign in again to keep syncing)", e.error_code),
+            ),
+            _ => WebhookEvent::Ignored,
         },
+        ("ITEM", code @ "USER_PERMISSION_REVOKED") => status(
+            ConnectionStatus::PendingReauth,
+            code,
+            "Plaid: the person revoked Breadbox's access at their bank".into(),
+        ),
         ("ITEM", code @ ("PENDING_EXPIRATION" | "PENDING_DISCONNECT")) => {
-            WebhookEvent::ExpiringSoon {
-                item_id,
+            let when = b
+                .consent_expiration_time
+                .as_ref()
+                .or(b.disconnect_time.as_ref());
+            WebhookEvent::Notice {
+                external_id: item_id.clone(),
                 code: code.to_owned(),
-                when: b
-                    .consent_expiration_time
-                    .clone()
-                    .or(b.disconnect_time.clone()),
+                message: match when {
+                    Some(t) => format!("Plaid will stop syncing this login at {t}; relink it"),
+                    None => "Plaid will stop syncing this login soon; relink it".into(),
+                },
             }
         }
-        ("ITEM", "LOGIN_REPAIRED") => WebhookEvent::LoginRepaired { item_id },
-        _ => ignored(),
-    })
+        ("ITEM", "LOGIN_REPAIRED") => WebhookEvent::Status {
+            external_id: item_id.clone(),
+            status: ConnectionStatus::Active,
+            error_code: None,
+            error_message: None,
+        },
+        _ => WebhookEvent::Ignored,
+    };
+    Ok(vec![event])
 }
