@@ -1,10 +1,14 @@
 //! Plaid end to end: the real app over HTTP against the fake Plaid in `fake_plaid`.
 
 mod errors;
+mod page;
 mod sync;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 
+use breadbox::Config;
+use breadbox::providers::plaid::PlaidConfig;
 use serde_json::{Value, json};
 
 use crate::fake_plaid::{FakePlaid, Txn};
@@ -12,11 +16,19 @@ use crate::helpers::{TestApp, spawn_with};
 
 /// An app with Plaid pointed at a fresh fake.
 pub async fn spawn_plaid() -> (TestApp, FakePlaid) {
+    spawn_plaid_with(|_, _| {}).await
+}
+
+/// The same, after `tweak` adjusted the app's and Plaid's config.
+pub async fn spawn_plaid_with(
+    tweak: impl FnOnce(&mut Config, &mut PlaidConfig),
+) -> (TestApp, FakePlaid) {
     let fake = FakePlaid::start().await;
-    let config = fake.config();
+    let mut plaid = fake.config();
     let app = spawn_with(move |c| {
         c.rate_limit_rpm = 0;
-        c.plaid = Some(config);
+        tweak(c, &mut plaid);
+        c.plaid = Some(plaid);
     })
     .await;
     (app, fake)
