@@ -1,5 +1,5 @@
 //! `/api/v1/transactions`: the filtered list, one transaction, count and summary
-//! (SPEC §2.5). Removed rows and rows of disconnected connections never appear.
+//! (docs/api.md, Resources). Removed rows and rows of disconnected connections never appear.
 
 mod params;
 

@@ -27,7 +27,7 @@ pub struct ImportRequest {
     pub options: CsvOptions,
 }
 
-/// What an import did (SPEC §2.7 response).
+/// What an import did (the import response).
 #[derive(Debug, Clone)]
 pub struct ImportResult {
     pub connection_id: Uuid,
