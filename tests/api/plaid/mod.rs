@@ -1,5 +1,6 @@
 //! Plaid end to end: the real app over HTTP against the fake Plaid in `fake_plaid`.
 
+mod crash;
 mod errors;
 mod page;
 mod sync;
