@@ -13,7 +13,10 @@ use super::{Change, FakePlaid, Item, State, data};
 type Answer = Result<Value, (u16, Value)>;
 
 pub fn routes(fake: FakePlaid) -> impl Endpoint {
-    Route::new().at("/*path", poem::post(handle)).data(fake)
+    Route::new()
+        .at("/link-initialize.js", poem::get(link_script))
+        .at("/*path", poem::post(handle))
+        .data(fake)
 }
 
 fn fail(status: u16, error_type: &str, code: &str, message: &str) -> (u16, Value) {
@@ -27,6 +30,14 @@ fn invalid_token() -> (u16, Value) {
         "INVALID_ACCESS_TOKEN",
         "provided access token is invalid",
     )
+}
+
+#[handler]
+fn link_script(Data(fake): Data<&FakePlaid>) -> Response {
+    let s = fake.state();
+    super::link_js::render(&s.link_script, &s.last_link_token)
+        .with_content_type("application/javascript")
+        .into_response()
 }
 
 #[handler]
@@ -84,7 +95,7 @@ async fn answer(fake: &FakePlaid, path: &str, mut body: Value) -> Answer {
     }
     let mut s = fake.state();
     match path {
-        "/link/token/create" => link_token(&s, &body),
+        "/link/token/create" => link_token(&mut s, &body),
         "/item/public_token/exchange" => exchange(&mut s, &body),
         "/item/get" => item(&s, &body).map(|i| {
             json!({"item": item_json(i), "status": {"transactions": {"last_successful_update": null,
@@ -146,7 +157,7 @@ fn login_required() -> (u16, Value) {
     )
 }
 
-fn link_token(s: &State, body: &Value) -> Answer {
+fn link_token(s: &mut State, body: &Value) -> Answer {
     let missing: Vec<&str> = ["client_name", "language", "country_codes"]
         .into_iter()
         .filter(|f| body.get(*f).is_none_or(Value::is_null))
@@ -180,10 +191,9 @@ fn link_token(s: &State, body: &Value) -> Answer {
             "products is required",
         ));
     }
-    Ok(
-        json!({"link_token": format!("link-sandbox-{}", uuid::Uuid::new_v4()),
-        "expiration": "2099-01-01T00:00:00Z", "request_id": "req-fake"}),
-    )
+    s.last_link_token = format!("link-sandbox-{}", uuid::Uuid::new_v4());
+    Ok(json!({"link_token": s.last_link_token,
+        "expiration": "2099-01-01T00:00:00Z", "request_id": "req-fake"}))
 }
 
 fn exchange(s: &mut State, body: &Value) -> Answer {

@@ -7,6 +7,7 @@
 
 pub mod data;
 mod endpoints;
+pub mod link_js;
 pub mod signing;
 
 use std::collections::{HashMap, VecDeque};
@@ -76,6 +77,10 @@ pub struct State {
     pub mutation: Option<Mutation>,
     /// `/transactions/sync` pages answered so far.
     pub sync_pages: usize,
+    /// The last link token `/link/token/create` issued.
+    pub last_link_token: String,
+    /// How the Link stand-in (`GET /link-initialize.js`) ends.
+    pub link_script: link_js::LinkScript,
     /// Hold the sync page with this number (1-based, counted over the fake's life) until
     /// released.
     pub hold_page: Option<usize>,
@@ -238,6 +243,21 @@ impl FakePlaid {
             after_pages,
             changes,
         });
+    }
+
+    /// Where the Link stand-in is served.
+    pub fn link_url(&self) -> String {
+        format!("{}/link-initialize.js", self.url)
+    }
+
+    /// Makes the next Link session end with `public_token` for "First Platypus Bank".
+    pub fn link_succeeds_with(&self, public_token: &str, oauth: bool) {
+        self.state().link_script = link_js::LinkScript {
+            public_token: public_token.into(),
+            institution_name: "First Platypus Bank".into(),
+            institution_id: "ins_109508".into(),
+            oauth,
+        };
     }
 
     /// Bodies Breadbox sent to `path`, oldest first.
