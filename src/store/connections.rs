@@ -300,3 +300,15 @@ pub fn relink(
     .execute(params![id, sealed, institution_name, now, external_id])?;
     Ok(())
 }
+
+/// The user's oldest live connection through `provider`, if any.
+pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM connections
+             WHERE user_id = ?1 AND provider = ?2 AND status <> 'disconnected'
+             ORDER BY created_at, id LIMIT 1",
+        )?
+        .query_row(params![user_id, provider], |r| r.get(0))
+        .optional()?)
+}
