@@ -8,7 +8,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Number;
 
 use super::wire;
-use crate::money::minor_digits;
+use crate::money::{MAX_MINOR, minor_digits};
 use crate::providers::ProviderError;
 use crate::providers::types::{AccountType, ProviderAccount, ProviderTransaction};
 
@@ -16,7 +16,8 @@ use crate::providers::types::{AccountType, ProviderAccount, ProviderTransaction}
 const NO_CURRENCY: &str = "XXX";
 
 /// A JSON number → minor units of `currency`, exactly (half away from zero past the
-/// currency's digits, e.g. a crypto amount in an unofficial currency).
+/// currency's digits, e.g. a crypto amount in an unofficial currency); at most
+/// [`MAX_MINOR`] either way, like every amount Breadbox stores.
 pub fn minor_units(n: &Number, currency: &str) -> Result<i64, ProviderError> {
     let text = n.to_string();
     let value = Decimal::from_str(&text)
@@ -26,7 +27,11 @@ pub fn minor_units(n: &Number, currency: &str) -> Result<i64, ProviderError> {
     let mut rounded = value.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
     rounded.rescale(digits);
     i64::try_from(rounded.mantissa())
-        .map_err(|_| ProviderError::Upstream(format!("Plaid sent an amount out of range: {text}")))
+        .ok()
+        .filter(|m| m.unsigned_abs() <= MAX_MINOR.unsigned_abs())
+        .ok_or_else(|| {
+            ProviderError::Upstream(format!("Plaid sent an amount out of range: {text}"))
+        })
 }
 
 /// `iso_currency_code`, else `unofficial_currency_code` (Plaid sets exactly one).

@@ -33,11 +33,16 @@ fn amounts_are_exact_from_the_json_text() {
     assert_eq!(minor_units(&num("1e2"), "USD").unwrap(), 10_000);
     assert_eq!(minor_units(&num("1200"), "JPY").unwrap(), 1200);
     assert_eq!(minor_units(&num("1.234"), "KWD").unwrap(), 1234);
-    // A value f64 cannot hold exactly keeps every cent.
+    // The largest amount Breadbox stores, to the cent; one cent more is refused.
     assert_eq!(
-        minor_units(&num("90071992547409.93"), "USD").unwrap(),
-        9_007_199_254_740_993
+        minor_units(&num("9999999999999.99"), "USD").unwrap(),
+        999_999_999_999_999
     );
+    assert_eq!(
+        minor_units(&num("-10000000000000"), "USD").unwrap(),
+        -1_000_000_000_000_000
+    );
+    assert!(minor_units(&num("10000000000000.01"), "USD").is_err());
 }
 
 #[test]

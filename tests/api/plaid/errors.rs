@@ -178,3 +178,28 @@ async fn a_failing_item_remove_still_disconnects_locally() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_transaction_fails_the_sync_and_commits_none_of_it() {
+    let (app, fake) = spawn_plaid().await;
+    let (id, item_id) = connect(&app, &fake, 2).await;
+    let chk = format!("{item_id}-chk");
+    fake.add(
+        &item_id,
+        &[
+            crate::fake_plaid::Txn::new("fine", &chk, "1.00", "2025-12-01", "Fine"),
+            crate::fake_plaid::Txn::new("huge", &chk, "10000000000000.01", "2025-12-02", "Huge"),
+        ],
+    );
+    let log = sync_now(&app, &id).await;
+    assert_eq!(log["status"], "error", "{log}");
+    assert!(
+        log["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("out of range"),
+        "{log}"
+    );
+    assert_eq!(connection(&app, &id).await["status"], "error");
+    assert_eq!(transactions(&app, &id).await.len(), 2);
+}
