@@ -11,7 +11,7 @@ use crate::providers::{PageFlow, ProviderError};
 pub const DAYS_REQUESTED: u32 = 730;
 
 /// What one Link session is for.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LinkTokenParams {
     /// Stable id of the person (Breadbox's user id; no personal data).
     pub client_user_id: String,
@@ -43,11 +43,20 @@ pub fn token_request(config: &PlaidConfig, params: LinkTokenParams) -> LinkToken
 
 /// The secret stored for a Plaid connection: the Item's access token and its id (the
 /// id is how webhooks name the Item).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ItemSecret {
     pub access_token: String,
     #[serde(default)]
     pub item_id: String,
+}
+
+impl std::fmt::Debug for ItemSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemSecret")
+            .field("access_token", &"<redacted>")
+            .field("item_id", &self.item_id)
+            .finish()
+    }
 }
 
 impl ItemSecret {
@@ -77,7 +86,7 @@ impl ItemSecret {
 }
 
 /// What the page (or an API client) sends after Link's `onSuccess`.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LinkResult {
     pub public_token: String,
     pub institution_id: Option<String>,

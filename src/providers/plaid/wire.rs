@@ -1,6 +1,7 @@
 //! Plaid's JSON, as its OpenAPI description (`2020-09-14`) defines it: request bodies we
 //! send and tolerant views of the responses (unknown fields ignored, missing or `null`
-//! fields defaulted; required ones are checked once, in `normalise`). Amounts stay
+//! fields defaulted; required ones are checked once, in `normalise`). Types that carry an
+//! access or public token have no `Debug`, so no log line can print one. Amounts stay
 //! `serde_json::Number` (the crate enables `arbitrary_precision`), so their exact text
 //! reaches the decimal parser and never passes through `f64`.
 
@@ -29,7 +30,7 @@ pub struct LinkTransactions {
 }
 
 /// `POST /link/token/create` (client_id and secret are added by the client).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct LinkTokenCreateRequest {
     pub client_name: String,
     pub language: String,
@@ -57,12 +58,12 @@ pub struct LinkTokenCreateResponse {
 }
 
 /// `POST /item/public_token/exchange`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct PublicTokenExchangeRequest {
     pub public_token: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct PublicTokenExchangeResponse {
     #[serde(default, deserialize_with = "null_default")]
     pub access_token: String,
@@ -71,7 +72,7 @@ pub struct PublicTokenExchangeResponse {
 }
 
 /// Body of `/item/get`, `/accounts/get` and `/item/remove`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct AccessTokenRequest {
     pub access_token: String,
 }
@@ -138,7 +139,7 @@ pub struct AccountsGetResponse {
 }
 
 /// `POST /transactions/sync`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct TransactionsSyncRequest {
     pub access_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
