@@ -93,6 +93,74 @@ struct ServeArgs {
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
+    #[command(flatten)]
+    plaid: PlaidArgs,
+}
+
+/// Plaid is enabled when both its client id and secret are set.
+#[derive(Args)]
+struct PlaidArgs {
+    /// Plaid client id (from the Plaid dashboard).
+    #[arg(long = "plaid-client-id", env = "BREADBOX_PLAID_CLIENT_ID")]
+    client_id: Option<String>,
+    /// Plaid secret for the chosen environment.
+    #[arg(
+        long = "plaid-secret",
+        env = "BREADBOX_PLAID_SECRET",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// Plaid environment: sandbox or production.
+    #[arg(
+        long = "plaid-environment",
+        env = "BREADBOX_PLAID_ENVIRONMENT",
+        default_value = "sandbox"
+    )]
+    environment: breadbox::providers::plaid::Environment,
+    /// Overrides the environment's API host (e.g. a local test upstream).
+    #[arg(long = "plaid-base-url", env = "BREADBOX_PLAID_BASE_URL")]
+    base_url: Option<String>,
+    /// Where the hosted page loads Plaid Link's script from.
+    #[arg(long = "plaid-link-url", env = "BREADBOX_PLAID_LINK_URL", default_value = breadbox::providers::plaid::config::DEFAULT_LINK_URL)]
+    link_url: String,
+    /// Country codes offered in Link, comma-separated.
+    #[arg(
+        long = "plaid-country-codes",
+        env = "BREADBOX_PLAID_COUNTRY_CODES",
+        default_value = "US",
+        value_delimiter = ','
+    )]
+    country_codes: Vec<String>,
+    /// Name shown in Link (at most 30 characters).
+    #[arg(
+        long = "plaid-client-name",
+        env = "BREADBOX_PLAID_CLIENT_NAME",
+        default_value = "Breadbox"
+    )]
+    client_name: String,
+    /// OAuth redirect URI registered with Plaid (e.g. https://HOST/link/oauth/plaid).
+    #[arg(long = "plaid-redirect-uri", env = "BREADBOX_PLAID_REDIRECT_URI")]
+    redirect_uri: Option<String>,
+}
+
+impl PlaidArgs {
+    fn into_config(self) -> Option<breadbox::providers::plaid::PlaidConfig> {
+        let id = self.client_id.filter(|s| !s.trim().is_empty())?;
+        let secret = self.secret.filter(|s| !s.trim().is_empty())?;
+        let mut c = breadbox::providers::plaid::PlaidConfig::new(id.trim(), secret.trim());
+        c.environment = self.environment;
+        c.base_url = self.base_url.filter(|s| !s.trim().is_empty());
+        c.link_url = self.link_url;
+        c.country_codes = self
+            .country_codes
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        c.client_name = self.client_name;
+        c.redirect_uri = self.redirect_uri.filter(|s| !s.trim().is_empty());
+        Some(c)
+    }
 }
 
 #[derive(Subcommand)]
@@ -172,6 +240,7 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler = !args.no_scheduler;
     config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
+    config.plaid = args.plaid.into_config();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;

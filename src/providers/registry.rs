@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Provider, ProviderInfo, csv, demo_adapter};
+use super::{Provider, ProviderInfo, csv, demo_adapter, plaid};
 use crate::config::Config;
 
 /// One source as this server has it: always its info, and the provider when configured.
@@ -34,7 +34,7 @@ impl Registration {
 
 /// Every source, in display order. A new provider is a folder plus one line here.
 pub const SOURCES: &[fn(&Config) -> Registration] = &[
-    plaid_pending,
+    plaid::register,
     teller_pending,
     simplefin_pending,
     csv::register,
@@ -42,16 +42,6 @@ pub const SOURCES: &[fn(&Config) -> Registration] = &[
 ];
 
 // Known to the API contract, with no client in this build yet: listed as not configured.
-fn plaid_pending(_: &Config) -> Registration {
-    Registration::unconfigured(ProviderInfo {
-        name: "plaid",
-        display_name: "Plaid",
-        needs_link_session: true,
-        on_page: true,
-        scheduled: true,
-    })
-}
-
 fn teller_pending(_: &Config) -> Registration {
     Registration::unconfigured(ProviderInfo {
         name: "teller",

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bank_fixture;
+mod fake_plaid;
 mod helpers;
 
 mod accounts;
@@ -19,6 +20,7 @@ mod layers;
 mod link;
 mod mcp;
 mod openapi;
+mod plaid;
 mod providers;
 mod rate_limit;
 mod sync;
