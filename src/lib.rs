@@ -32,6 +32,7 @@ use store::Db;
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
 /// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    providers::Providers::check(&config).map_err(|e| anyhow::anyhow!(e))?;
     let db = Db::open_in(&config.data_dir)?;
     let interrupted = db.write_blocking(|tx| store::sync_logs::interrupt_stale(tx, time::now()))?;
     if interrupted > 0 {

@@ -79,6 +79,70 @@ struct ServeArgs {
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
+    /// SimpleFIN Bridge: `on` (default; it needs no server secret) or `off`.
+    #[arg(long, env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
+    simplefin: String,
+    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
+    #[arg(long, env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    simplefin_allow_http: bool,
+    #[command(flatten)]
+    teller: TellerArgs,
+}
+
+/// Teller: on when an application id is set (values from the Teller dashboard).
+#[derive(Args)]
+struct TellerArgs {
+    /// Application id (`app_…`, Application Settings); turns Teller on.
+    #[arg(long = "teller-application-id", env = "BREADBOX_TELLER_APPLICATION_ID")]
+    application_id: Option<String>,
+    /// Environment Teller Connect opens.
+    #[arg(long = "teller-environment", env = "BREADBOX_TELLER_ENVIRONMENT", default_value = "sandbox", value_parser = ["sandbox", "development", "production"])]
+    environment: String,
+    /// Client certificate (`certificate.pem` from teller.zip); required outside sandbox.
+    #[arg(long = "teller-certificate", env = "BREADBOX_TELLER_CERTIFICATE")]
+    certificate: Option<PathBuf>,
+    /// Its private key (`private_key.pem` from teller.zip).
+    #[arg(long = "teller-private-key", env = "BREADBOX_TELLER_PRIVATE_KEY")]
+    private_key: Option<PathBuf>,
+    /// Webhook signing secret; without it webhooks are refused.
+    #[arg(
+        long = "teller-signing-secret",
+        env = "BREADBOX_TELLER_SIGNING_SECRET",
+        hide_env_values = true
+    )]
+    signing_secret: Option<String>,
+    /// Teller API base URL.
+    #[arg(
+        long = "teller-base-url",
+        env = "BREADBOX_TELLER_BASE_URL",
+        default_value = "https://api.teller.io"
+    )]
+    base_url: String,
+    /// An extra trusted root certificate (PEM) for the API, e.g. a local upstream.
+    #[arg(long = "teller-ca-certificate", env = "BREADBOX_TELLER_CA_CERTIFICATE")]
+    ca_certificate: Option<PathBuf>,
+    /// Where the hosted page loads Teller Connect from.
+    #[arg(
+        long = "teller-connect-url",
+        env = "BREADBOX_TELLER_CONNECT_URL",
+        default_value = "https://cdn.teller.io/connect/connect.js"
+    )]
+    connect_url: String,
+}
+
+impl From<TellerArgs> for breadbox::config::TellerConfig {
+    fn from(a: TellerArgs) -> Self {
+        Self {
+            application_id: a.application_id.filter(|s| !s.trim().is_empty()),
+            environment: a.environment,
+            certificate: a.certificate,
+            private_key: a.private_key,
+            signing_secret: a.signing_secret.filter(|s| !s.is_empty()),
+            base_url: a.base_url,
+            ca_certificate: a.ca_certificate,
+            connect_url: a.connect_url,
+        }
+    }
 }
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -176,6 +240,9 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.sync_interval = args.sync_interval;
     config.scheduler = !args.no_scheduler;
     config.encryption_key = args.encryption_key;
+    config.simplefin.enabled = args.simplefin == "on";
+    config.simplefin.allow_http = args.simplefin_allow_http;
+    config.teller = args.teller.into();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;

@@ -4,6 +4,8 @@
 
 pub mod demo;
 pub mod demo_adapter;
+pub mod simplefin;
+pub mod teller;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -13,7 +15,7 @@ use async_trait::async_trait;
 use jiff::civil::Date;
 use uuid::Uuid;
 
-pub use types::SyncBatch;
+pub use types::{KnownPending, SyncBatch};
 
 /// Every provider name the binary knows, in display order.
 pub const KNOWN: [&str; 5] = ["plaid", "teller", "simplefin", "csv", "demo"];
@@ -34,6 +36,8 @@ pub struct SyncRequest {
     pub secret: String,
     pub cursor: Option<String>,
     pub today: Date,
+    /// The connection's visible pending transactions (see [`KnownPending`]).
+    pub known_pending: Vec<KnownPending>,
 }
 
 /// A provider failure, by what the caller should do about it.
@@ -92,6 +96,11 @@ pub trait Provider: Send + Sync {
     async fn sync(&self, req: SyncRequest) -> Result<SyncBatch, ProviderError>;
     /// Asks the provider to forget the secret (best effort).
     async fn revoke(&self, secret: &str) -> Result<(), ProviderError>;
+    /// Whether a sync someone asked for may start now; `Err` says why not, for people
+    /// (SimpleFIN's daily request budget). Scheduled syncs do not ask.
+    fn admit_manual_sync(&self, _connection_id: Uuid, _cursor: Option<&str>) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The providers enabled in this server (cheap to clone: shared behind an `Arc`).
@@ -101,13 +110,37 @@ pub struct Providers {
 }
 
 impl Providers {
-    /// Builds the set from configuration.
+    /// Builds the set from configuration ([`Providers::check`] has vetted it at start; a
+    /// provider that still cannot be built is left out and logged).
     pub fn from_config(config: &crate::Config) -> Self {
         let mut p = Self::default();
         if config.demo {
             p.add(Arc::new(demo_adapter::DemoProvider));
         }
+        match Self::real(config) {
+            Ok(real) => real.into_iter().for_each(|r| p.add(r)),
+            Err(e) => tracing::error!(error = %e, "bank providers left out"),
+        }
         p
+    }
+
+    /// Fails with a message for the operator when a configured provider cannot be built
+    /// (unreadable certificate, Teller outside sandbox without mTLS, …).
+    pub fn check(config: &crate::Config) -> Result<(), String> {
+        Self::real(config).map(|_| ())
+    }
+
+    fn real(config: &crate::Config) -> Result<Vec<Arc<dyn Provider>>, String> {
+        let mut out: Vec<Arc<dyn Provider>> = Vec::new();
+        if config.simplefin.enabled {
+            out.push(Arc::new(simplefin::SimpleFinProvider::new(
+                config.simplefin.allow_http,
+            )?));
+        }
+        if config.teller.application_id.is_some() {
+            out.push(Arc::new(teller::TellerProvider::new(&config.teller)?));
+        }
+        Ok(out)
     }
 
     pub fn add(&mut self, provider: Arc<dyn Provider>) {

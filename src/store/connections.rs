@@ -243,3 +243,22 @@ pub fn relink(
     .execute(params![id, sealed, institution_name, now])?;
     Ok(())
 }
+
+/// Shows a provider's warning on an `active` connection (cleared by the next clean sync).
+pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connections SET error_code = 'PROVIDER_WARNING', error_message = ?2,
+            updated_at = ?3 WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![id, message, now])?;
+    Ok(())
+}
+
+/// The live connections of one provider (webhooks find theirs among them).
+pub fn live_of_provider(conn: &Connection, provider: &str) -> Result<Vec<ConnectionRow>> {
+    let sql = format!("{SELECT} WHERE c.provider = ?1 AND c.status <> 'disconnected'");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map([provider], from_row)?
+        .collect::<rusqlite::Result<_>>()?)
+}
