@@ -1,19 +1,24 @@
 //! Breadbox: a self-hosted personal-finance data server over one SQLite file.
 //! `run` is the seam `main` and the integration tests share.
 
+// Layers, top to bottom (imports only point down; `tests/api/layers.rs` checks it):
+// api → service (+ state) → sync, link, import → store, providers → domain, money, ids,
+// keys, credentials, time, error, mutex. `app` assembles the routes; `config` is read by all.
 pub mod api;
 pub mod app;
 pub mod config;
-pub mod crypto;
+pub mod credentials;
+pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod keys;
 pub mod link;
-pub mod link_page;
 pub mod money;
+mod mutex;
 pub mod providers;
-pub mod secrets;
 pub mod service;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod time;
@@ -24,9 +29,9 @@ use std::time::Duration;
 use poem::Server;
 use poem::listener::{Acceptor, TcpAcceptor};
 
-pub use app::AppState;
 pub use config::Config;
 pub use error::{Error, Result};
+pub use state::AppState;
 use store::Db;
 
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
@@ -41,8 +46,9 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             "marked syncs left in progress by a crash as interrupted"
         );
     }
-    let secrets = secrets::SecretBox::load(&config.data_dir, config.encryption_key.as_deref())?;
-    Ok(AppState::new(db, secrets, config))
+    let credentials =
+        credentials::CredentialCipher::load(&config.data_dir, config.encryption_key.as_deref())?;
+    Ok(AppState::new(db, credentials, config))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests
@@ -102,12 +108,6 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it: the guarded maps
-/// (caches, running-sync sets) stay valid whatever a panicking holder was doing.
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -10,8 +10,9 @@ use super::error::ApiError;
 use super::money::Amount;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::domain::AccountType;
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::accounts::{self as store, AccountFilter, AccountKey, AccountRow};
 use crate::time::rfc3339;
 
@@ -28,9 +29,8 @@ pub struct AccountResponse {
     pub user_id: String,
     pub name: String,
     pub official_name: Option<String>,
-    /// `depository`, `credit`, `loan`, `investment` or `other`.
     #[oai(rename = "type")]
-    pub account_type: String,
+    pub account_type: AccountType,
     pub subtype: Option<String>,
     /// Last digits of the account number, when the bank gives them.
     pub mask: Option<String>,

@@ -3,7 +3,7 @@
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
@@ -12,30 +12,11 @@ use super::error::ApiError;
 use super::json::JsonBody;
 use super::pagination::{self, Pagination};
 use super::users::Deleted;
-use crate::app::AppState;
 use crate::service::api_keys as svc;
 use crate::service::auth::Scope;
-use crate::store::api_keys::{self as store, ApiKeyKey, ApiKeyRow};
+use crate::state::AppState;
+use crate::store::api_keys::{ApiKeyKey, ApiKeyRow};
 use crate::time::rfc3339;
-
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum KeyScope {
-    /// Every GET except the `/api-keys` listings.
-    ReadOnly,
-    /// Everything.
-    FullAccess,
-}
-
-impl From<KeyScope> for Scope {
-    fn from(s: KeyScope) -> Self {
-        match s {
-            KeyScope::ReadOnly => Scope::ReadOnly,
-            KeyScope::FullAccess => Scope::FullAccess,
-        }
-    }
-}
 
 /// An API key as listed: never the secret.
 #[derive(Debug, Object)]
@@ -44,22 +25,20 @@ pub struct ApiKeyResponse {
     pub name: String,
     /// `bb_` plus the first 8 characters: enough to recognise a key.
     pub key_prefix: String,
-    /// `full_access` or `read_only`.
-    pub scope: String,
+    pub scope: Scope,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
     pub created_at: String,
 }
 
-impl ApiKeyResponse {
-    fn from_row(row: ApiKeyRow, pending_last_used: Option<i64>) -> Self {
-        let last_used = row.last_used_at.max(pending_last_used);
+impl From<ApiKeyRow> for ApiKeyResponse {
+    fn from(row: ApiKeyRow) -> Self {
         Self {
             id: row.id.to_string(),
             name: row.name,
             key_prefix: row.key_prefix,
             scope: row.scope,
-            last_used_at: last_used.map(rfc3339),
+            last_used_at: row.last_used_at.map(rfc3339),
             revoked_at: row.revoked_at.map(rfc3339),
             created_at: rfc3339(row.created_at),
         }
@@ -88,7 +67,7 @@ pub struct CreateApiKeyRequest {
     /// A label for people, 1–200 characters.
     pub name: String,
     /// Default `full_access`.
-    pub scope: Option<KeyScope>,
+    pub scope: Option<Scope>,
 }
 
 #[derive(ApiResponse)]
@@ -125,21 +104,10 @@ impl ApiKeysApi {
         auth.require_full_access()?;
         let limit = pagination::limit(limit.0)?;
         let after: Option<ApiKeyKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let page = state
-            .db
-            .read(move |c| store::page(c, limit, after.as_ref()))
-            .await?;
-        let auth = &state.auth;
+        let page = svc::page(&state, limit, after).await?;
         Ok(Json(ApiKeyList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
-            data: page
-                .items
-                .into_iter()
-                .map(|r| {
-                    let pending = auth.pending_last_used(r.id);
-                    ApiKeyResponse::from_row(r, pending)
-                })
-                .collect(),
+            data: page.items.into_iter().map(Into::into).collect(),
         }))
     }
 
@@ -159,17 +127,10 @@ impl ApiKeysApi {
         body: JsonBody<CreateApiKeyRequest>,
     ) -> Result<CreatedKey, ApiError> {
         auth.require_full_access()?;
-        let scope: Scope = body.scope.unwrap_or(KeyScope::FullAccess).into();
-        let name = body.0.name;
-        let minted = tokio::task::spawn_blocking(move || svc::prepare(&name, scope))
-            .await
-            .map_err(crate::Error::from)??;
-        let minted = state
-            .db
-            .write(move |tx| svc::store(tx, &minted).map(|()| minted))
-            .await?;
+        let scope = body.scope.unwrap_or(Scope::FullAccess);
+        let minted = svc::create(&state, body.0.name, scope).await?;
         Ok(CreatedKey::Created(Json(CreatedApiKeyResponse {
-            api_key: ApiKeyResponse::from_row(minted.row, None),
+            api_key: minted.row.into(),
             key: minted.key,
         })))
     }
@@ -187,13 +148,7 @@ impl ApiKeysApi {
         state: Data<&AppState>,
         auth: ApiKeyAuth,
     ) -> Result<Json<ApiKeyResponse>, ApiError> {
-        let id = auth.0.id;
-        let row = state.db.lookup(move |c| store::get(c, id)).await?;
-        let row = row.ok_or_else(|| ApiError::not_found("API key"))?;
-        Ok(Json(ApiKeyResponse::from_row(
-            row,
-            state.auth.pending_last_used(id),
-        )))
+        Ok(Json(svc::get(&state, auth.0.id).await?.into()))
     }
 
     /// Revoke an API key
@@ -212,8 +167,7 @@ impl ApiKeysApi {
     ) -> Result<Deleted, ApiError> {
         auth.require_full_access()?;
         let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("API key"))?;
-        state.db.write(move |tx| svc::revoke(tx, id)).await?;
-        state.auth.forget(id);
+        svc::revoke_now(&state, id).await?;
         Ok(Deleted::NoContent)
     }
 }

@@ -7,8 +7,8 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey;
 
 use super::error::ApiError;
-use crate::app::AppState;
 use crate::service::auth::{AuthFailure, AuthedKey, Scope};
+use crate::state::AppState;
 
 /// An API key (`bb_…`) in the `X-API-Key` header. `read_only` keys may call every GET
 /// except the `/api-keys` listings; everything else needs `full_access`.

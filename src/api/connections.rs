@@ -6,17 +6,18 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::auth::ApiKeyAuth;
+use super::choice::Choice;
 use super::error::ApiError;
 use super::json::JsonBody;
 use super::pagination::{self, Pagination};
 use super::sync::{SyncLogResponse, SyncTriggered};
 use super::users::Deleted;
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::domain::ConnectionStatus;
 use crate::service::connections as svc;
+use crate::state::AppState;
 use crate::store::connections::{self as store, ConnectionFilter, ConnectionKey, ConnectionRow};
 use crate::store::sync_logs;
-use crate::sync::Trigger;
 use crate::time::rfc3339;
 
 /// One login at one bank through one provider.
@@ -29,8 +30,7 @@ pub struct ConnectionResponse {
     pub provider: String,
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
-    /// `active`, `error`, `pending_reauth` or `disconnected`.
-    pub status: String,
+    pub status: ConnectionStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// Paused connections skip scheduled syncs.
@@ -123,8 +123,8 @@ impl ConnectionsApi {
         _auth: ApiKeyAuth,
         /// Only this user's connections (UUID or short_id).
         user_id: Query<Option<String>>,
-        /// `active`, `error`, `pending_reauth` or `disconnected`.
-        status: Query<Option<String>>,
+        /// Only connections in this status; without it, every status but `disconnected`.
+        status: Query<Option<Choice<ConnectionStatus>>>,
         /// Page size, 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
@@ -133,7 +133,7 @@ impl ConnectionsApi {
     ) -> Result<Json<ConnectionList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let status = status.0.map(|s| check_status(&s)).transpose()?;
+        let status = status.0.map(|s| s.0);
         let user_id = match user_id.0 {
             Some(u) => Some(svc::resolve_user(&state, parse_id(&u, "user")?).await?),
             None => None,
@@ -233,7 +233,7 @@ impl ConnectionsApi {
     ) -> Result<SyncTriggered, ApiError> {
         auth.require_full_access()?;
         let id = parse_id(&id, "connection")?;
-        let (_, log_id) = state.engine.trigger(&id, Trigger::Manual).await?;
+        let (_, log_id) = crate::service::sync::trigger_one(&state, &id).await?;
         Ok(SyncTriggered::one(log_id))
     }
 
@@ -276,14 +276,5 @@ impl ConnectionsApi {
         auth.require_full_access()?;
         svc::disconnect(&state, parse_id(&id, "connection")?).await?;
         Ok(Deleted::NoContent)
-    }
-}
-
-fn check_status(s: &str) -> Result<String, ApiError> {
-    match s {
-        "active" | "error" | "pending_reauth" | "disconnected" => Ok(s.to_owned()),
-        _ => Err(ApiError::invalid_parameter(
-            "status must be active, error, pending_reauth or disconnected",
-        )),
     }
 }

@@ -5,7 +5,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::Tag;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Liveness body.
 #[derive(Debug, Object)]

@@ -12,9 +12,10 @@ use super::auth::ApiKeyAuth;
 use super::error::ApiError;
 use super::json::JsonBody;
 use super::{Tag, parse_id};
-use crate::app::AppState;
-use crate::import::csv_parse::{ColumnRef, ColumnSpec, CsvOptions};
+use crate::import::csv_parse::CsvOptions;
+use crate::import::mapping;
 use crate::service::import::{self as svc, ImportRequest, ImportResult};
+use crate::state::AppState;
 
 /// Multipart form: the file plus the same fields as the JSON form.
 #[derive(Debug, Multipart)]
@@ -217,61 +218,15 @@ impl Fields {
             connection: id(self.connection_id, "connection")?,
             account_name: self.account_name.unwrap_or_else(|| "CSV Import".into()),
             options: CsvOptions {
-                columns: self.columns.as_ref().map(column_spec).transpose()?,
+                columns: self
+                    .columns
+                    .as_ref()
+                    .map(mapping::column_spec)
+                    .transpose()?,
                 date_format: self.date_format.filter(|f| !f.trim().is_empty()),
                 amounts_negative_are_debits: self.amounts_negative_are_debits.unwrap_or(true),
                 iso_currency_code: currency,
             },
         })
     }
-}
-
-/// Parses a JSON column mapping given as text (CLI `--columns`).
-pub fn column_spec_from_str(json: &str) -> anyhow::Result<ColumnSpec> {
-    let v: Value = serde_json::from_str(json)
-        .map_err(|e| anyhow::anyhow!("--columns is not valid JSON: {e}"))?;
-    column_spec(&v).map_err(|e| anyhow::anyhow!("{}", e.message))
-}
-
-/// Reads the `columns` mapping; every error names the key.
-fn column_spec(v: &Value) -> Result<ColumnSpec, ApiError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| ApiError::validation("columns: must be an object"))?;
-    let get = |key: &str| -> Result<Option<ColumnRef>, ApiError> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(ColumnRef::Name(s.clone()))),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .map(|n| Some(ColumnRef::Index(n)))
-                .ok_or_else(|| {
-                    ApiError::validation(format!(
-                        "columns.{key}: must be a zero-based index or a header name"
-                    ))
-                }),
-            Some(_) => Err(ApiError::validation(format!(
-                "columns.{key}: must be a zero-based index or a header name"
-            ))),
-        }
-    };
-    let required = |key: &str| {
-        get(key)?.ok_or_else(|| ApiError::validation(format!("columns.{key}: required")))
-    };
-    let spec = ColumnSpec {
-        date: required("date")?,
-        amount: get("amount")?,
-        debit: get("debit")?,
-        credit: get("credit")?,
-        description: required("description")?,
-        merchant: get("merchant")?,
-        category: get("category")?,
-    };
-    if spec.amount.is_none() && (spec.debit.is_none() || spec.credit.is_none()) {
-        return Err(ApiError::validation(
-            "columns: give `amount`, or both `debit` and `credit`",
-        ));
-    }
-    Ok(spec)
 }

@@ -10,17 +10,17 @@ use super::auth::ApiKeyAuth;
 use super::error::ApiError;
 use super::json::{JsonBody, OptionalJsonBody};
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::domain::{AttemptStatus, LinkAction, LinkSessionStatus};
 use crate::link::urls::with_link_id;
 use crate::service::link::{self as svc, Minted, NewLink, SessionView};
+use crate::state::AppState;
 use crate::time::rfc3339;
 
 /// One attempt to connect a bank within a session.
 #[derive(Debug, Object)]
 pub struct AttemptResponse {
     pub number: u32,
-    /// `active`, `succeeded`, `failed` or `abandoned`.
-    pub status: String,
+    pub status: AttemptStatus,
     pub provider: String,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -38,8 +38,7 @@ pub struct LinkSessionResponse {
     pub user_id: String,
     /// `""` means the page shows a provider picker.
     pub provider: String,
-    /// `link` or `relink`.
-    pub action: String,
+    pub action: LinkAction,
     /// The connection being re-authenticated (relink only).
     #[oai(skip_serializing_if_is_none)]
     pub connection_id: Option<String>,
@@ -47,8 +46,7 @@ pub struct LinkSessionResponse {
     /// With `linkId=<session id>` appended; `""` when unset.
     pub redirect_url: String,
     pub label: String,
-    /// `pending`, `active`, `completed`, `consumed`, `failed` or `expired`.
-    pub status: String,
+    pub status: LinkSessionStatus,
     /// Present only when `status` is `failed`.
     #[oai(skip_serializing_if_is_none)]
     pub error_code: Option<String>,

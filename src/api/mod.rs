@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod choice;
 pub mod connections;
 pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
 pub mod link;
+pub mod link_page;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
@@ -65,7 +67,7 @@ pub type Service = OpenApiService<
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
     ),
@@ -95,7 +97,7 @@ pub fn service(server_url: Option<&str>) -> Service {
         providers::ProvidersApi,
         sync::SyncApi,
         link::LinkApi,
-        crate::link_page::api::LinkPageApi,
+        link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
     );

@@ -6,8 +6,8 @@ use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
 use super::auth::ApiKeyAuth;
-use crate::app::AppState;
 use crate::providers::{KNOWN, Providers};
+use crate::state::AppState;
 
 /// A provider the binary knows.
 #[derive(Debug, Object)]

@@ -7,16 +7,15 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::auth::ApiKeyAuth;
+use super::choice::Choice;
 use super::error::ApiError;
 use super::json::OptionalJsonBody;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
-use crate::error::Error;
-use crate::ids::IdRef;
-use crate::store::connections;
+use crate::domain::{SyncStatus, SyncTrigger};
+use crate::service::sync as svc;
+use crate::state::AppState;
 use crate::store::sync_logs::{self as store, SyncLogFilter, SyncLogKey, SyncLogRow};
-use crate::sync::Trigger;
 use crate::time::rfc3339;
 
 /// One sync run.
@@ -25,10 +24,8 @@ pub struct SyncLogResponse {
     pub id: String,
     pub short_id: String,
     pub connection_id: String,
-    /// `manual`, `scheduled`, `webhook` or `initial`.
-    pub trigger: String,
-    /// `in_progress`, `success` or `error`.
-    pub status: String,
+    pub trigger: SyncTrigger,
+    pub status: SyncStatus,
     pub added_count: i64,
     pub modified_count: i64,
     pub removed_count: i64,
@@ -139,49 +136,28 @@ impl SyncApi {
         body: OptionalJsonBody<SyncRequestBody>,
     ) -> Result<BulkSyncTriggered, ApiError> {
         auth.require_full_access()?;
-        let one = body.0.and_then(|b| b.connection_id);
-        let mut out = BulkSyncBody {
-            status: "sync_triggered".into(),
-            triggered: vec![],
-            skipped: vec![],
-        };
-        if let Some(id) = one {
-            let (conn_id, _) = state
-                .engine
-                .trigger(&parse_id(&id, "connection")?, Trigger::Manual)
-                .await?;
-            out.triggered.push(conn_id.to_string());
-            return Ok(BulkSyncTriggered::Accepted(Json(out)));
-        }
-        let live = state.db.read(connections::all_live).await?;
-        for (id, status, paused) in live {
-            let reason = match (status.as_str(), paused) {
-                (_, true) => Some("paused"),
-                ("pending_reauth", _) => Some("pending_reauth"),
-                _ => None,
-            };
-            let reason = match reason {
-                Some(r) => Some(r),
-                None => match state
-                    .engine
-                    .trigger(&IdRef::Uuid(id), Trigger::Manual)
-                    .await
-                {
-                    Ok(_) => None,
-                    Err(Error::SyncInProgress) => Some("sync_in_progress"),
-                    Err(Error::NotFound(_)) => continue,
-                    Err(e) => return Err(e.into()),
-                },
-            };
-            match reason {
-                Some(r) => out.skipped.push(SkippedConnection {
-                    id: id.to_string(),
-                    reason: r.into(),
-                }),
-                None => out.triggered.push(id.to_string()),
+        let done = match body.0.and_then(|b| b.connection_id) {
+            Some(id) => {
+                let (conn_id, _) = svc::trigger_one(&state, &parse_id(&id, "connection")?).await?;
+                svc::Triggered {
+                    triggered: vec![conn_id],
+                    skipped: vec![],
+                }
             }
-        }
-        Ok(BulkSyncTriggered::Accepted(Json(out)))
+            None => svc::trigger_all(&state).await?,
+        };
+        Ok(BulkSyncTriggered::Accepted(Json(BulkSyncBody {
+            status: "sync_triggered".into(),
+            triggered: done.triggered.iter().map(ToString::to_string).collect(),
+            skipped: done
+                .skipped
+                .into_iter()
+                .map(|(id, reason)| SkippedConnection {
+                    id: id.to_string(),
+                    reason: reason.as_str().into(),
+                })
+                .collect(),
+        })))
     }
 
     /// List sync logs
@@ -198,8 +174,8 @@ impl SyncApi {
         _auth: ApiKeyAuth,
         /// Only this connection's logs (UUID or short_id).
         connection_id: Query<Option<String>>,
-        /// `in_progress`, `success` or `error`.
-        status: Query<Option<String>>,
+        /// Only logs in this status.
+        status: Query<Option<Choice<SyncStatus>>>,
         /// Page size, 1–500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
@@ -208,13 +184,6 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        if let Some(s) = status.0.as_deref() {
-            if !matches!(s, "in_progress" | "success" | "error") {
-                return Err(ApiError::invalid_parameter(
-                    "status must be in_progress, success or error",
-                ));
-            }
-        }
         let connection_id = match connection_id.0 {
             Some(c) => Some(
                 crate::service::connections::get(&state, parse_id(&c, "connection")?)
@@ -225,7 +194,7 @@ impl SyncApi {
         };
         let filter = SyncLogFilter {
             connection_id,
-            status: status.0,
+            status: status.0.map(|s| s.0),
         };
         let page = state
             .db

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::money::Amount;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::transactions::{
     self as store, Summary, SummaryRow, SummaryTotal, TransactionFilter, TransactionKey,
     TransactionRow,

@@ -11,8 +11,8 @@ use super::error::ApiError;
 use super::json::JsonBody;
 use super::pagination::{self, Pagination};
 use super::{Tag, parse_id};
-use crate::app::AppState;
 use crate::service::users::{self as svc, UserPatch};
+use crate::state::AppState;
 use crate::store::users::{self as store, UserKey, UserRow};
 use crate::time::rfc3339;
 

@@ -121,7 +121,7 @@ pub fn import_csv(data_dir: &Path, args: &CsvArgs) -> anyhow::Result<()> {
             .transpose()
     };
     let columns = match &args.columns {
-        Some(json) => Some(breadbox::api::import::column_spec_from_str(json)?),
+        Some(json) => Some(breadbox::import::mapping::column_spec_from_str(json)?),
         None => None,
     };
     let req = ImportRequest {

@@ -52,7 +52,7 @@ pub fn with_link_id(redirect: &str, link_id: &str) -> String {
 
 /// A new session token: 32 random bytes (256 bits), base64url.
 pub fn new_token() -> String {
-    URL_SAFE_NO_PAD.encode(crate::crypto::random_bytes::<32>())
+    URL_SAFE_NO_PAD.encode(crate::ids::random_bytes::<32>())
 }
 
 /// Whether `s` has the shape of a token (cheap check before hashing).

@@ -1,30 +1,11 @@
-//! What every provider hands the sync engine, already normalised to SPEC §1.6:
-//! amounts in minor units of `iso_currency_code`, positive = money leaving the account.
+//! What every provider hands the sync engine, already normalised to the API's money rules:
+//! amounts in minor units of `iso_currency_code`, positive = money leaving the account
+//! (Plaid's sign convention, see `docs/money.md`).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-/// Account kinds of SPEC §2.4.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountType {
-    Depository,
-    Credit,
-    Loan,
-    Investment,
-    Other,
-}
-
-impl AccountType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Depository => "depository",
-            Self::Credit => "credit",
-            Self::Loan => "loan",
-            Self::Investment => "investment",
-            Self::Other => "other",
-        }
-    }
-}
+pub use crate::domain::AccountType;
 
 /// One account as the provider reports it (balances in minor units).
 #[derive(Debug, Clone, PartialEq, Eq)]

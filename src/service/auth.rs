@@ -9,35 +9,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::lock;
+use crate::mutex::lock;
 
-use crate::crypto::{self, KEY_PREFIX_LEN};
 use crate::error::{Error, Result};
+use crate::keys::{self, KEY_PREFIX_LEN};
 use crate::store::{Db, api_keys};
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    ReadOnly,
-    FullAccess,
-}
-
-impl Scope {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "read_only" => Some(Self::ReadOnly),
-            "full_access" => Some(Self::FullAccess),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ReadOnly => "read_only",
-            Self::FullAccess => "full_access",
-        }
-    }
-}
+pub use crate::domain::KeyScope as Scope;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +69,10 @@ impl Authenticator {
 
     /// Authenticates a presented key.
     pub async fn authenticate(&self, presented: &str) -> Result<AuthedKey, AuthFailure> {
-        if !crypto::is_well_formed_key(presented) {
+        if !keys::is_well_formed_key(presented) {
             return Err(AuthFailure::Invalid);
         }
-        let digest = crypto::sha256(presented.as_bytes());
+        let digest = keys::sha256(presented.as_bytes());
         let key = match self.cached(&digest) {
             Some((key, fresh)) if fresh => key,
             Some((key, _)) => self.revalidate(digest, key).await?,
@@ -106,7 +84,7 @@ impl Authenticator {
 
     /// The cached key for a presented key, without any I/O (used by the rate limiter).
     pub fn peek(&self, presented: &str) -> Option<AuthedKey> {
-        let digest = crypto::sha256(presented.as_bytes());
+        let digest = keys::sha256(presented.as_bytes());
         self.cached(&digest).map(|(k, _)| k)
     }
 
@@ -168,9 +146,10 @@ impl Authenticator {
             if row.revoked_at.is_some() {
                 return Err(AuthFailure::Revoked);
             }
-            let scope =
-                Scope::parse(&row.scope).ok_or_else(|| Error::internal("bad scope in database"))?;
-            let key = AuthedKey { id: row.id, scope };
+            let key = AuthedKey {
+                id: row.id,
+                scope: row.scope,
+            };
             self.remember(digest, key);
             return Ok(key);
         }
@@ -181,7 +160,7 @@ impl Authenticator {
         // The semaphore bounds argon2's CPU and 19 MiB-per-verify memory under floods.
         let _permit = self.argon.acquire().await.map_err(Error::internal)?;
         let presented = presented.to_owned();
-        Ok(tokio::task::spawn_blocking(move || crypto::verify_secret(&presented, &hash)).await?)
+        Ok(tokio::task::spawn_blocking(move || keys::verify_secret(&presented, &hash)).await?)
     }
 
     fn remember(&self, digest: [u8; 32], key: AuthedKey) {

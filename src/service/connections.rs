@@ -3,9 +3,10 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::domain::ConnectionStatus;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::connections::{self, ConnectionRow, NewConnection};
 use crate::store::users;
 use crate::sync::Trigger;
@@ -20,7 +21,7 @@ pub async fn create(
     let user_id = resolve_user(state, user).await?;
     let p = enabled(state, provider)?;
     let linked = p.link(credentials).await?;
-    let sealed = state.secrets.seal(&linked.secret)?;
+    let sealed = state.credentials.seal(&linked.secret)?;
     let new = NewConnection {
         user_id,
         provider: p.name().to_owned(),
@@ -97,7 +98,7 @@ pub async fn set_paused(state: &AppState, id: IdRef, paused: bool) -> Result<Con
 /// hides the transactions (kept in the file, never listed).
 pub async fn disconnect(state: &AppState, id: IdRef) -> Result<()> {
     let conn = get(state, id).await?;
-    if conn.status == "disconnected" {
+    if conn.status == ConnectionStatus::Disconnected {
         return Err(Error::NotFound("connection"));
     }
     revoke_upstream(state, &conn).await;
@@ -113,7 +114,7 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
     else {
         return;
     };
-    match state.secrets.open(sealed) {
+    match state.credentials.open(sealed) {
         Ok(secret) => {
             if let Err(e) = provider.revoke(&secret).await {
                 tracing::warn!(connection = %conn.id, error = %e, "provider revoke failed; disconnecting anyway");
@@ -127,6 +128,6 @@ async fn revoke_upstream(state: &AppState, conn: &ConnectionRow) {
 
 fn live(conn: &rusqlite::Connection, id: &IdRef) -> Result<ConnectionRow> {
     connections::get(conn, id)?
-        .filter(|c| c.status != "disconnected")
+        .filter(|c| c.status != ConnectionStatus::Disconnected)
         .ok_or(Error::NotFound("connection"))
 }

@@ -5,6 +5,7 @@
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
+use crate::domain::{ConnectionStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::import::csv_parse::{self, CsvOptions, ParsedCsv, ParsedRow, Rejected};
@@ -44,14 +45,20 @@ pub enum Phase {
     Storing,
 }
 
-/// Runs an import on the blocking pool.
+/// Runs an import for the server: parses on the blocking pool, then stores through the
+/// write gate ([`Db::write`]), so it takes its turn with every other write.
 pub async fn import(db: &Db, bytes: Vec<u8>, req: ImportRequest) -> Result<ImportResult> {
-    let db = db.clone();
-    tokio::task::spawn_blocking(move || import_blocking(&db, &bytes, &req, &mut |_, _, _| {}))
-        .await?
+    validate(&req)?;
+    let (parsed, req) = tokio::task::spawn_blocking(move || {
+        parse(&bytes, &req, &mut |_, _, _| {}).map(|parsed| (parsed, req))
+    })
+    .await??;
+    db.write(move |tx| store_all(tx, &req, &parsed, &mut |_, _, _| {}))
+        .await
 }
 
-/// Parses and stores; `progress(phase, done, total)` is called now and then.
+/// Parses and stores on the calling thread (the CLI); `progress(phase, done, total)` is
+/// called now and then.
 pub fn import_blocking(
     db: &Db,
     bytes: &[u8],
@@ -59,6 +66,15 @@ pub fn import_blocking(
     progress: &mut dyn FnMut(Phase, usize, usize),
 ) -> Result<ImportResult> {
     validate(req)?;
+    let parsed = parse(bytes, req, progress)?;
+    db.write_blocking(|tx| store_all(tx, req, &parsed, progress))
+}
+
+fn parse(
+    bytes: &[u8],
+    req: &ImportRequest,
+    progress: &mut dyn FnMut(Phase, usize, usize),
+) -> Result<ParsedCsv> {
     let parsed = csv_parse::parse_with_progress(bytes, &req.options, &mut |d, t| {
         progress(Phase::Parsing, d, t);
     })
@@ -66,9 +82,16 @@ pub fn import_blocking(
     if parsed.rows.is_empty() {
         return Err(Error::Validation(nothing_parsed(&parsed)));
     }
-    db.write_blocking(|tx| {
-        ingest::with_bulk_cache(tx, parsed.rows.len(), || store(tx, req, &parsed, progress))
-    })
+    Ok(parsed)
+}
+
+fn store_all(
+    tx: &rusqlite::Transaction,
+    req: &ImportRequest,
+    parsed: &ParsedCsv,
+    progress: &mut dyn FnMut(Phase, usize, usize),
+) -> Result<ImportResult> {
+    ingest::with_bulk_cache(tx, parsed.rows.len(), || store(tx, req, parsed, progress))
 }
 
 fn validate(req: &ImportRequest) -> Result<()> {
@@ -109,7 +132,11 @@ fn store(
     let now = crate::time::now();
     let (target, is_new) = target(tx, req, now)?;
     let account_id = account(tx, target, req, now)?;
-    let trigger = if is_new { "initial" } else { "manual" };
+    let trigger = if is_new {
+        SyncTrigger::Initial
+    } else {
+        SyncTrigger::Manual
+    };
     let log_id = sync_logs::start(tx, target.connection_id, trigger, now)?;
     let started = std::time::Instant::now();
     let (mut imported, mut updated, mut skipped) = (0, 0, 0);
@@ -159,7 +186,7 @@ fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(
                 conn.provider
             )));
         }
-        if conn.status == "disconnected" {
+        if conn.status == ConnectionStatus::Disconnected {
             return Err(Error::Conflict("connection is disconnected".into()));
         }
         return Ok((

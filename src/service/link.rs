@@ -4,12 +4,13 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
-use crate::crypto::sha256;
+use crate::domain::{AttemptStatus, ConnectionStatus, LinkAction};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
+use crate::keys::sha256;
 use crate::link::lifecycle::{self, Event, Refusal, Snapshot, Status, Transition};
 use crate::link::urls;
+use crate::state::AppState;
 use crate::store::connections::{self, ConnectionRow, NewConnection};
 use crate::store::link_sessions::{self as store, AttemptRow, SessionRow};
 use crate::store::users;
@@ -79,7 +80,7 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     let row = new_row(
         user.id,
         provider,
-        "link",
+        LinkAction::Link,
         None,
         req.single_use,
         redirect,
@@ -105,7 +106,7 @@ pub async fn relink(
         .lookup(move |c| connections::get(c, &conn))
         .await?
         .ok_or(Error::NotFound("connection"))?;
-    if conn.status == "disconnected" {
+    if conn.status == ConnectionStatus::Disconnected {
         return Err(Error::Conflict(
             "the connection is disconnected; create a new link session instead".into(),
         ));
@@ -113,7 +114,7 @@ pub async fn relink(
     let row = new_row(
         conn.user_id,
         conn.provider.clone(),
-        "relink",
+        LinkAction::Relink,
         Some(conn.id),
         true,
         redirect,
@@ -127,7 +128,7 @@ pub async fn relink(
 fn new_row(
     user_id: Uuid,
     provider: String,
-    action: &str,
+    action: LinkAction,
     connection_id: Option<Uuid>,
     single_use: bool,
     redirect_url: String,
@@ -140,12 +141,12 @@ fn new_row(
         short_id: String::new(),
         user_id,
         provider,
-        action: action.to_owned(),
+        action,
         connection_id,
         single_use,
         redirect_url,
         label,
-        status: Status::Pending.as_str().to_owned(),
+        status: Status::Pending,
         error_code: None,
         error_message: None,
         expires_at: now + expires_in,
@@ -213,7 +214,7 @@ fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionVie
     let results = store::results(c, row.id)?;
     let snap = snapshot(&row, &attempts, &results)?;
     let effective = lifecycle::effective_status(&snap, crate::time::now());
-    effective.as_str().clone_into(&mut row.status);
+    row.status = effective;
     if effective != Status::Failed {
         row.error_code = None;
         row.error_message = None;
@@ -231,14 +232,14 @@ fn snapshot(
     results: &[(Uuid, u32)],
 ) -> Result<Snapshot> {
     Ok(Snapshot {
-        status: Status::parse(&row.status).ok_or_else(|| Error::internal("bad session status"))?,
+        status: row.status,
         single_use: row.single_use,
         expires_at: row.expires_at,
         started_at: row.started_at,
         has_results: !results.is_empty(),
         active_attempt: attempts
             .iter()
-            .find(|a| a.status == "active")
+            .find(|a| a.status == AttemptStatus::Active)
             .map(|a| a.number),
         last_attempt: attempts.last().map_or(0, |a| a.number),
     })
@@ -310,7 +311,7 @@ pub async fn start(state: &AppState, token: &str, provider: &str) -> Result<Flow
     if let Some(number) = view
         .attempts
         .iter()
-        .find(|a| a.status == "active")
+        .find(|a| a.status == AttemptStatus::Active)
         .map(|a| a.number)
     {
         let (id, p) = (view.row.id, provider.to_owned());
@@ -393,13 +394,13 @@ pub async fn finish(
             return Err(e.into());
         }
     };
-    let sealed = state.secrets.seal(&linked.secret)?;
+    let sealed = state.credentials.seal(&linked.secret)?;
     let (tok, prov) = (token.to_owned(), provider.to_owned());
     let (conn_id, view) = state
         .db
         .write(move |tx| record_success(tx, &tok, &prov, linked, sealed))
         .await?;
-    let trigger = if view.row.action == "relink" {
+    let trigger = if view.row.action == LinkAction::Relink {
         Trigger::Manual
     } else {
         Trigger::Initial
@@ -448,7 +449,7 @@ pub async fn peek(state: &AppState, token: &str) -> Result<SessionView> {
         .lookup(move |c| {
             let row = by_token(c, &token)?;
             let view = load_view(c, row)?;
-            match Status::parse(&view.row.status) {
+            match Some(view.row.status) {
                 Some(Status::Expired) => Err(refusal(Refusal::Expired)),
                 Some(Status::Consumed) => Err(refusal(Refusal::Consumed)),
                 _ => Ok(view),

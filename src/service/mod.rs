@@ -5,4 +5,6 @@ pub mod auth;
 pub mod connections;
 pub mod import;
 pub mod link;
+pub mod rate_limit;
+pub mod sync;
 pub mod users;

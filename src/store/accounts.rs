@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use uuid::Uuid;
 
 use super::Page;
+use crate::domain::AccountType;
 use crate::error::Result;
 use crate::ids::IdRef;
 
@@ -20,7 +21,7 @@ pub struct AccountRow {
     pub user_id: Uuid,
     pub name: String,
     pub official_name: Option<String>,
-    pub account_type: String,
+    pub account_type: AccountType,
     pub subtype: Option<String>,
     pub mask: Option<String>,
     pub balance_current: Option<i64>,

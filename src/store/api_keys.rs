@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::Page;
+use crate::domain::KeyScope;
 use crate::error::Result;
 
 /// A row of `api_keys`, hash included (never serialised).
@@ -13,7 +14,7 @@ pub struct ApiKeyRow {
     pub name: String,
     pub key_prefix: String,
     pub key_hash: String,
-    pub scope: String,
+    pub scope: KeyScope,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub created_at: i64,

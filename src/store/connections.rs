@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::Page;
+use crate::domain::ConnectionStatus;
 use crate::error::Result;
 use crate::ids::IdRef;
 
@@ -16,7 +17,7 @@ pub struct ConnectionRow {
     pub provider: String,
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
-    pub status: String,
+    pub status: ConnectionStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub paused: bool,
@@ -48,7 +49,7 @@ pub type ConnectionKey = (i64, Uuid);
 pub struct ConnectionFilter {
     pub user_id: Option<Uuid>,
     /// `None` lists every status except `disconnected`.
-    pub status: Option<String>,
+    pub status: Option<ConnectionStatus>,
 }
 
 const SELECT: &str = "SELECT c.id, c.short_id, c.user_id, c.provider, c.institution_id,
@@ -157,7 +158,7 @@ pub fn due_for_sync(conn: &Connection, now: i64) -> Result<Vec<Uuid>> {
 }
 
 /// Ids of every connection that is not disconnected, oldest first.
-pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, String, bool)>> {
+pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, ConnectionStatus, bool)>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, status, paused FROM connections WHERE status <> 'disconnected'
@@ -189,7 +190,7 @@ pub fn mark_synced(
 pub fn mark_failed(
     conn: &Connection,
     id: Uuid,
-    status: &str,
+    status: ConnectionStatus,
     code: &str,
     message: &str,
     now: i64,

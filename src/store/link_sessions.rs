@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
+use crate::domain::LinkAction;
 use crate::error::Result;
 use crate::ids::IdRef;
 use crate::link::lifecycle::{AttemptStatus, Status, Transition};
@@ -14,12 +15,12 @@ pub struct SessionRow {
     pub short_id: String,
     pub user_id: Uuid,
     pub provider: String,
-    pub action: String,
+    pub action: LinkAction,
     pub connection_id: Option<Uuid>,
     pub single_use: bool,
     pub redirect_url: String,
     pub label: String,
-    pub status: String,
+    pub status: Status,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub expires_at: i64,
@@ -32,7 +33,7 @@ pub struct SessionRow {
 #[derive(Debug, Clone)]
 pub struct AttemptRow {
     pub number: u32,
-    pub status: String,
+    pub status: AttemptStatus,
     pub provider: String,
     pub error_code: Option<String>,
     pub error_message: Option<String>,

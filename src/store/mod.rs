@@ -1,5 +1,7 @@
-//! The one place that opens the database: a read pool plus a single writer over one
-//! SQLite file, with every query run on the blocking thread pool, never the async threads.
+//! The one place that opens the database: reader threads and a read pool plus a single
+//! writer over one SQLite file. Reads run on dedicated reader threads (`readers`), writes
+//! queue at one gate in front of the writer and run on the blocking pool; nothing runs on
+//! the async threads. See `docs/architecture.md`.
 
 pub mod accounts;
 pub mod api_keys;
@@ -16,7 +18,7 @@ pub mod users;
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use r2d2::Pool;
@@ -24,6 +26,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::mutex::lock;
 
 pub use page::Page;
 
@@ -38,13 +41,16 @@ pub struct Db {
 
 struct Inner {
     readers: Pool<SqliteConnectionManager>,
-    writer: Pool<SqliteConnectionManager>,
+    /// The one writer connection. Its mutex is the gate every write passes, async or
+    /// blocking, and a write waits there as long as the one before it takes: a long import
+    /// delays other writes, it never fails them.
+    writer: Mutex<Connection>,
     /// Dedicated reader threads serving `Db::read`.
     reader_threads: readers::Readers,
     /// One more reader thread serving `Db::lookup`: keyed reads of a few rows.
     lookup_thread: readers::Readers,
-    /// Async gate in front of the single writer: waiting happens as a cheap suspended
-    /// task rather than as a parked blocking thread per request.
+    /// FIFO queue in front of the writer for async callers: waiting happens as a cheap
+    /// suspended task rather than as a parked blocking thread per request.
     write_slots: tokio::sync::Semaphore,
     path: PathBuf,
 }
@@ -100,8 +106,8 @@ impl Db {
         let reader_count = reader_count();
         // The reader threads and the lookup thread pin one connection each; two more are
         // for `read_blocking` callers.
-        let readers = pool(path, true, reader_count + 3)?;
-        let writer = pool(path, false, 1)?;
+        let readers = pool(path, reader_count + 3)?;
+        let writer = Mutex::new(writer_connection(path).map_err(sqlite_err)?);
         let start = |name, n| {
             readers::Readers::start(&readers, name, n).map_err(|e| OpenError::File {
                 path: path.to_owned(),
@@ -148,8 +154,8 @@ impl Db {
         self.inner.lookup_thread.run(f).await
     }
 
-    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool.
-    /// The transaction commits only if `f` returns `Ok`.
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, on the blocking pool,
+    /// after every write queued before it. The transaction commits only if `f` returns `Ok`.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -171,9 +177,11 @@ impl Db {
         f(&conn)
     }
 
-    /// Synchronous form of [`Db::write`] for the CLI and blocking contexts.
+    /// Synchronous form of [`Db::write`] for the CLI and start-up. It passes the same gate
+    /// (the writer's mutex); server code uses [`Db::write`], which also keeps its place in
+    /// the async queue.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let mut conn = self.inner.writer.get()?;
+        let mut conn = lock(&self.inner.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -218,7 +226,7 @@ pub(crate) fn with_short_id<T>(
 ) -> rusqlite::Result<T> {
     let mut attempts = 0;
     loop {
-        match insert(crate::crypto::short_id()) {
+        match insert(crate::ids::short_id()) {
             Err(e)
                 if attempts < 8
                     && unique_violation(&e).is_some_and(|m| m.ends_with(".short_id")) =>
@@ -250,11 +258,17 @@ fn reader_count() -> u32 {
         .clamp(2, 8)
 }
 
-fn pool(
-    path: &Path,
-    read_only: bool,
-    size: u32,
-) -> Result<Pool<SqliteConnectionManager>, r2d2::Error> {
+/// The writer: the same pragmas as the pool's connections, and a statement cache sized
+/// for the store functions' `prepare_cached`.
+fn writer_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.execute_batch(CONNECTION_PRAGMAS)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+fn pool(path: &Path, size: u32) -> Result<Pool<SqliteConnectionManager>, r2d2::Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let manager = SqliteConnectionManager::file(path)
         .with_flags(flags)
@@ -262,9 +276,7 @@ fn pool(
             c.execute_batch(CONNECTION_PRAGMAS)?;
             // Every store function uses prepare_cached; the default 16 slots would thrash.
             c.set_prepared_statement_cache_capacity(128);
-            if read_only {
-                c.pragma_update(None, "query_only", true)?;
-            }
+            c.pragma_update(None, "query_only", true)?;
             Ok(())
         });
     Pool::builder()
@@ -302,4 +314,57 @@ fn create_private_file(path: &Path) -> Result<(), OpenError> {
         .open(path)
         .map_err(err)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// The old writer pool failed a write after a 10 s checkout wait; the gate must not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_waits_behind_a_long_write_instead_of_failing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open_in(dir.path()).expect("open");
+        let (held_tx, held_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let long = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                db.write_blocking(|tx| {
+                    users::insert(tx, "Long", None, 0)?;
+                    held_tx.send(()).expect("test alive");
+                    release_rx.recv().expect("released");
+                    Ok(())
+                })
+            })
+        };
+        held_rx.recv().expect("long write started");
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move { db.write(|tx| users::insert(tx, "Second", None, 0)).await }
+        });
+        tokio::time::sleep(Duration::from_secs(11)).await;
+        assert!(
+            !second.is_finished(),
+            "the second write must still be waiting"
+        );
+        release_tx.send(()).expect("long write alive");
+        long.join().expect("no panic").expect("long write commits");
+        second
+            .await
+            .expect("no panic")
+            .expect("second write commits after it");
+        let names: Vec<String> = db
+            .read(|c| {
+                let mut st = c.prepare("SELECT name FROM users ORDER BY created_at, name")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .await
+            .expect("read");
+        assert_eq!(names, ["Long", "Second"]);
+    }
 }

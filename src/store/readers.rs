@@ -19,7 +19,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
-use crate::lock;
+use crate::mutex::lock;
 
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::Page;
+use crate::domain::{SyncStatus, SyncTrigger};
 use crate::error::Result;
 use crate::ids::IdRef;
 
@@ -13,8 +14,8 @@ pub struct SyncLogRow {
     pub id: Uuid,
     pub short_id: String,
     pub connection_id: Uuid,
-    pub trigger: String,
-    pub status: String,
+    pub trigger: SyncTrigger,
+    pub status: SyncStatus,
     pub added_count: i64,
     pub modified_count: i64,
     pub removed_count: i64,
@@ -39,7 +40,7 @@ pub type SyncLogKey = (i64, Uuid);
 #[derive(Debug, Clone, Default)]
 pub struct SyncLogFilter {
     pub connection_id: Option<Uuid>,
-    pub status: Option<String>,
+    pub status: Option<SyncStatus>,
 }
 
 const COLUMNS: &str = "id, short_id, connection_id, trigger, status, added_count, modified_count,
@@ -63,7 +64,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SyncLogRow> {
 }
 
 /// Starts a log `in_progress`.
-pub fn start(conn: &Connection, connection_id: Uuid, trigger: &str, now: i64) -> Result<Uuid> {
+pub fn start(
+    conn: &Connection,
+    connection_id: Uuid,
+    trigger: SyncTrigger,
+    now: i64,
+) -> Result<Uuid> {
     let id = crate::ids::new_id();
     super::with_short_id(|short_id| {
         conn.prepare_cached(

@@ -7,35 +7,18 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use crate::lock;
+use crate::mutex::lock;
 
+use crate::credentials::CredentialCipher;
+use crate::domain::ConnectionStatus;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::providers::{ProviderError, Providers, SyncRequest};
-use crate::secrets::SecretBox;
 use crate::store::connections::{self, ConnectionRow};
 use crate::store::ingest::{self, Target};
 use crate::store::{Db, sync_logs};
 
-/// Why a sync ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Manual,
-    Scheduled,
-    Webhook,
-    Initial,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "manual",
-            Self::Scheduled => "scheduled",
-            Self::Webhook => "webhook",
-            Self::Initial => "initial",
-        }
-    }
-}
+pub use crate::domain::SyncTrigger as Trigger;
 
 /// Longest a provider may take for one sync.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -44,7 +27,7 @@ const PROVIDER_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct SyncEngine {
     db: Db,
     providers: Providers,
-    secrets: Arc<SecretBox>,
+    secrets: Arc<CredentialCipher>,
     interval: Duration,
     running: Mutex<HashSet<Uuid>>,
 }
@@ -65,7 +48,7 @@ impl SyncEngine {
     pub fn new(
         db: Db,
         providers: Providers,
-        secrets: Arc<SecretBox>,
+        secrets: Arc<CredentialCipher>,
         interval: Duration,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -112,7 +95,7 @@ impl SyncEngine {
             .db
             .lookup(move |c| connections::get(c, &lookup))
             .await?
-            .filter(|c| c.status != "disconnected")
+            .filter(|c| c.status != ConnectionStatus::Disconnected)
             .ok_or(Error::NotFound("connection"))?;
         if !lock(&self.running).insert(conn.id) {
             return Err(Error::SyncInProgress);
@@ -137,7 +120,7 @@ impl SyncEngine {
     async fn start_log(&self, connection_id: Uuid, trigger: Trigger) -> Result<Uuid> {
         let now = crate::time::now();
         self.db
-            .write(move |tx| sync_logs::start(tx, connection_id, trigger.as_str(), now))
+            .write(move |tx| sync_logs::start(tx, connection_id, trigger, now))
             .await
     }
 
@@ -279,13 +262,19 @@ enum Failure {
 
 impl Failure {
     /// New connection status (None = leave it), error code, message for people.
-    fn describe(&self) -> (Option<&'static str>, &'static str, String) {
+    fn describe(&self) -> (Option<ConnectionStatus>, &'static str, String) {
         match self {
-            Self::Provider(e @ ProviderError::ReauthRequired(_)) => {
-                (Some("pending_reauth"), e.code(), e.to_string())
-            }
-            Self::Provider(e) => (Some("error"), e.code(), e.to_string()),
-            Self::Config(m) => (Some("error"), "PROVIDER_NOT_CONFIGURED", m.clone()),
+            Self::Provider(e @ ProviderError::ReauthRequired(_)) => (
+                Some(ConnectionStatus::PendingReauth),
+                e.code(),
+                e.to_string(),
+            ),
+            Self::Provider(e) => (Some(ConnectionStatus::Error), e.code(), e.to_string()),
+            Self::Config(m) => (
+                Some(ConnectionStatus::Error),
+                "PROVIDER_NOT_CONFIGURED",
+                m.clone(),
+            ),
             // Our own failure (e.g. disk full): the bank is fine, keep the status.
             Self::Local(_) => (
                 None,
@@ -309,7 +298,7 @@ pub fn jittered(interval: Duration) -> i64 {
     if spread == 0 {
         return secs;
     }
-    let r = i64::from(u16::from_le_bytes(crate::crypto::random_bytes::<2>()));
+    let r = i64::from(u16::from_le_bytes(crate::ids::random_bytes::<2>()));
     secs - spread + (r % (2 * spread + 1))
 }
 
@@ -347,9 +336,9 @@ mod tests {
     #[test]
     fn reauth_failures_move_to_pending_reauth_and_local_ones_keep_status() {
         let f = Failure::Provider(ProviderError::ReauthRequired("x".into()));
-        assert_eq!(f.describe().0, Some("pending_reauth"));
+        assert_eq!(f.describe().0, Some(ConnectionStatus::PendingReauth));
         let f = Failure::Provider(ProviderError::Retryable("down".into()));
-        assert_eq!(f.describe().0, Some("error"));
+        assert_eq!(f.describe().0, Some(ConnectionStatus::Error));
         let f = Failure::Local(Error::internal("disk"));
         assert_eq!(f.describe().0, None);
         assert!(!f.describe().2.contains("disk"));

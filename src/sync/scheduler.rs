@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::AppState;
 use crate::error::Error;
 use crate::ids::IdRef;
+use crate::state::AppState;
 use crate::store::connections;
 use crate::sync::{SyncEngine, Trigger};
 

@@ -192,3 +192,21 @@ async fn full_disk_is_503_database_unavailable_and_nothing_is_half_written() {
     let (s, _) = app.get("/api/v1/users").await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn a_bad_status_filter_is_400_listing_the_allowed_values() {
+    let app = spawn_app().await;
+    let (s, b) = app.get("/api/v1/connections?status=bogus").await;
+    assert_error(s, &b, 400, "INVALID_PARAMETER");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("status") && msg.contains("active, error, pending_reauth, disconnected"),
+        "{msg}"
+    );
+    let (s, b) = app.get("/api/v1/sync/logs?status=done").await;
+    assert_error(s, &b, 400, "INVALID_PARAMETER");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("in_progress, success, error"), "{msg}");
+    let (s, b) = app.get("/api/v1/connections?status=pending_reauth").await;
+    assert_eq!(s, 200, "{b}");
+}

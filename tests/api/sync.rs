@@ -129,7 +129,7 @@ async fn bank_outage_logs_an_error_and_keeps_the_data() {
 }
 
 fn reseal(app: &TestApp, id: &str, username: &str) {
-    let sealed = app.state.secrets.seal(username).unwrap();
+    let sealed = app.state.credentials.seal(username).unwrap();
     let conn = rusqlite::Connection::open(app.state.db.path()).unwrap();
     conn.execute(
         "UPDATE connections SET credentials = ?1 WHERE id = ?2",

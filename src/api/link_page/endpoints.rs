@@ -10,10 +10,11 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use crate::api::Tag;
 use crate::api::error::ApiError;
 use crate::api::json::{JsonBody, OptionalJsonBody};
-use crate::app::AppState;
+use crate::domain::{AccountType, LinkAction, LinkSessionStatus};
 use crate::ids::IdRef;
 use crate::link::urls::with_link_id;
 use crate::service::link::{self as svc, SessionView};
+use crate::state::AppState;
 use crate::store::accounts::{self, AccountFilter};
 use crate::time::rfc3339;
 
@@ -28,8 +29,8 @@ pub struct PageProvider {
 #[derive(Debug, Object)]
 pub struct PageSession {
     pub id: String,
-    pub status: String,
-    pub action: String,
+    pub status: LinkSessionStatus,
+    pub action: LinkAction,
     pub label: String,
     /// `""` = show the picker.
     pub provider: String,
@@ -87,7 +88,7 @@ pub struct PageAccount {
     pub name: String,
     pub mask: Option<String>,
     #[oai(rename = "type")]
-    pub account_type: String,
+    pub account_type: AccountType,
     pub iso_currency_code: String,
 }
 

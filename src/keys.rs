@@ -1,26 +1,17 @@
-//! Secrets: random identifiers and keys from the OS CSPRNG, argon2id hashing of API keys
-//! (always called from blocking threads), and SHA-256 digests for in-memory lookups.
+//! API key material: minting `bb_` keys, their shape check, argon2id hashing (always called
+//! from blocking threads) and SHA-256 digests for in-memory lookups.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+use crate::ids::random_bytes;
 
 /// Prefix of every API key.
 pub const KEY_PREFIX: &str = "bb_";
 /// Length of the `key_prefix` column: `bb_` plus 8 characters.
 pub const KEY_PREFIX_LEN: usize = 11;
-
-/// Fills an array from the OS CSPRNG.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut buf = [0u8; N];
-    // The OS RNG failing is unrecoverable: nothing secret may be minted without it.
-    getrandom::fill(&mut buf).expect("the operating system's random number generator failed");
-    buf
-}
 
 /// A new API key: `bb_` + base62 of 32 random bytes (two fixed-width 22-character halves).
 pub fn generate_api_key() -> String {
@@ -41,29 +32,6 @@ pub fn is_well_formed_key(key: &str) -> bool {
         && key[KEY_PREFIX.len()..]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric())
-}
-
-/// An 8-character base62 id, uniformly random (rejection sampling avoids modulo bias).
-/// Not a secret: it comes from the thread-local CSPRNG (seeded by the OS), which costs no
-/// system call per id — bulk ingest mints one per transaction.
-pub fn short_id() -> String {
-    use rand::Rng as _;
-    let mut rng = rand::rng();
-    let mut out = String::with_capacity(8);
-    while out.len() < 8 {
-        for b in rng.random::<[u8; 16]>() {
-            // 248 = 4 * 62: bytes at or above it would favour the first symbols.
-            if b < 248 && out.len() < 8 {
-                out.push(char::from(BASE62[usize::from(b % 62)]));
-            }
-        }
-    }
-    out
-}
-
-/// Whether `s` looks like a short id (exactly 8 base62 characters).
-pub fn is_short_id(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// SHA-256 digest.
@@ -104,16 +72,6 @@ mod tests {
         assert!(!is_well_formed_key("bb_short"));
         assert!(!is_well_formed_key("xx_0123456789abcdef"));
         assert!(!is_well_formed_key("bb_0123456789-bcdef"));
-    }
-
-    #[test]
-    fn short_ids_are_eight_base62_characters() {
-        for _ in 0..100 {
-            let id = short_id();
-            assert!(is_short_id(&id), "{id}");
-        }
-        assert!(!is_short_id("abc"));
-        assert!(!is_short_id("abcd-fgh"));
     }
 
     #[test]

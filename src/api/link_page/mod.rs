@@ -1,14 +1,14 @@
 //! The hosted-link page a person opens (`GET /link/{token}`): server-rendered HTML with a
 //! little inline JS (CSP nonce), no external assets, no-store. Its JSON calls are in `api`.
 
-pub mod api;
+pub mod endpoints;
 
 use poem::http::StatusCode;
 use poem::web::{Data, Html, Path};
 use poem::{IntoResponse, Response, handler};
 
-use crate::app::AppState;
 use crate::error::Error;
+use crate::state::AppState;
 
 const PAGE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("page.css");
@@ -19,7 +19,7 @@ const SCRIPT: &str = include_str!("page.js");
 pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response {
     let nonce = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        crate::crypto::random_bytes::<16>(),
+        crate::ids::random_bytes::<16>(),
     );
     let (status, body) = match crate::service::link::peek(&state, &token).await {
         Ok(_) => (StatusCode::OK, render_app(&nonce)),

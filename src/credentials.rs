@@ -12,24 +12,24 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::crypto::random_bytes;
 use crate::error::{Error, Result};
+use crate::ids::random_bytes;
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE: &str = "encryption.key";
 
 /// Seals and opens provider secrets.
-pub struct SecretBox {
+pub struct CredentialCipher {
     cipher: Aes256Gcm,
 }
 
-impl std::fmt::Debug for SecretBox {
+impl std::fmt::Debug for CredentialCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretBox(..)")
+        f.write_str("CredentialCipher(..)")
     }
 }
 
-impl SecretBox {
+impl CredentialCipher {
     /// From 32 raw key bytes.
     pub fn new(key: &[u8; 32]) -> Self {
         Self {
@@ -68,7 +68,7 @@ impl SecretBox {
         Ok([nonce.as_slice(), &ct].concat())
     }
 
-    /// Decrypts what [`SecretBox::seal`] produced.
+    /// Decrypts what [`CredentialCipher::seal`] produced.
     pub fn open(&self, sealed: &[u8]) -> Result<String> {
         if sealed.len() < 12 + 16 {
             return Err(Error::internal("stored credentials are truncated"));
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn sealed_secrets_round_trip_and_differ_each_time() {
-        let sb = SecretBox::new(&[7; 32]);
+        let sb = CredentialCipher::new(&[7; 32]);
         let a = sb.seal("access-token").unwrap();
         let b = sb.seal("access-token").unwrap();
         assert_ne!(a, b, "nonces must differ");
@@ -107,12 +107,12 @@ mod tests {
 
     #[test]
     fn tampered_or_foreign_ciphertext_is_refused() {
-        let sb = SecretBox::new(&[7; 32]);
+        let sb = CredentialCipher::new(&[7; 32]);
         let mut sealed = sb.seal("x").unwrap();
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
         assert!(sb.open(&sealed).is_err());
-        let other = SecretBox::new(&[8; 32]);
+        let other = CredentialCipher::new(&[8; 32]);
         assert!(other.open(&sb.seal("x").unwrap()).is_err());
     }
 
@@ -120,7 +120,7 @@ mod tests {
     fn key_file_is_created_private_and_reused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let sealed = SecretBox::load(dir.path(), None)
+        let sealed = CredentialCipher::load(dir.path(), None)
             .unwrap()
             .seal("s")
             .unwrap();
@@ -130,7 +130,7 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(
-            SecretBox::load(dir.path(), None)
+            CredentialCipher::load(dir.path(), None)
                 .unwrap()
                 .open(&sealed)
                 .unwrap(),

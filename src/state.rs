@@ -1,0 +1,70 @@
+//! The state every use-case shares: database, auth cache, providers, credentials cipher,
+//! sync engine, rate limiter and scheduler flag. It sits below `api` so services and the
+//! scheduler never reach into the HTTP layer; `app.rs` only hands it to the routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::config::Config;
+use crate::credentials::CredentialCipher;
+use crate::providers::Providers;
+use crate::service::auth::Authenticator;
+use crate::service::rate_limit::Limiter;
+use crate::store::Db;
+use crate::sync::SyncEngine;
+
+/// Shared state every handler reaches through `Data<&AppState>`. One `Arc`: poem's
+/// `.data()` clones it into every request, so a clone must stay a single increment.
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+/// What `AppState` shares.
+pub struct Services {
+    pub db: Db,
+    pub auth: Arc<Authenticator>,
+    pub config: Arc<Config>,
+    pub limiter: Option<Arc<Limiter>>,
+    pub providers: Providers,
+    pub credentials: Arc<CredentialCipher>,
+    pub engine: Arc<SyncEngine>,
+    scheduler_running: AtomicBool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, credentials: CredentialCipher, config: Config) -> Self {
+        let providers = Providers::from_config(&config);
+        let credentials = Arc::new(credentials);
+        let engine = SyncEngine::new(
+            db.clone(),
+            providers.clone(),
+            credentials.clone(),
+            config.sync_interval,
+        );
+        Self(Arc::new(Services {
+            auth: Arc::new(Authenticator::new(db.clone())),
+            limiter: Limiter::new(config.rate_limit_rpm, config.rate_limit_burst),
+            config: Arc::new(config),
+            db,
+            providers,
+            credentials,
+            engine,
+            scheduler_running: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn scheduler_running(&self) -> bool {
+        self.scheduler_running.load(Ordering::Relaxed)
+    }
+
+    pub fn set_scheduler_running(&self, running: bool) {
+        self.scheduler_running.store(running, Ordering::Relaxed);
+    }
+}
