@@ -239,7 +239,7 @@ fn record_notes(
         Some(reason) => connections::mark_failed(
             tx,
             conn_id,
-            "pending_reauth",
+            ConnectionStatus::PendingReauth,
             ProviderError::ReauthRequired(String::new()).code(),
             reason,
             now,

@@ -40,7 +40,7 @@ impl SimpleFinProvider {
 
     /// The connection's requests of the last day: what we remember plus what the cursor says.
     fn recent_requests(&self, id: Uuid, cursor: &Cursor, now: i64) -> Vec<i64> {
-        let mut map = crate::lock(&self.requests);
+        let mut map = crate::mutex::lock(&self.requests);
         let entry = map.entry(id).or_default();
         entry.extend(&cursor.requests);
         *entry = window::recent(entry, now);
@@ -49,7 +49,10 @@ impl SimpleFinProvider {
 
     fn record_request(&self, id: Uuid) -> i64 {
         let at = crate::time::now();
-        crate::lock(&self.requests).entry(id).or_default().push(at);
+        crate::mutex::lock(&self.requests)
+            .entry(id)
+            .or_default()
+            .push(at);
         at
     }
 }
