@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod sync;
 pub mod transactions;
 pub mod users;
+pub mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 

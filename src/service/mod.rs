@@ -8,3 +8,4 @@ pub mod link;
 pub mod rate_limit;
 pub mod sync;
 pub mod users;
+pub mod webhooks;

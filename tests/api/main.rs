@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bank_fixture;
+mod fake_upstream;
 mod helpers;
 
 mod accounts;
@@ -17,6 +18,7 @@ mod import;
 mod link;
 mod openapi;
 mod rate_limit;
+mod simplefin;
 mod sync;
 mod transactions;
 mod transactions_store;

@@ -38,11 +38,11 @@ impl SimpleFinProvider {
         })
     }
 
-    /// The connection's requests of the last day: what we remember plus what the cursor says.
+    /// The connection's requests of the last day. Memory is the truth while the server runs
+    /// (it also holds requests of failed syncs); after a restart the cursor seeds it.
     fn recent_requests(&self, id: Uuid, cursor: &Cursor, now: i64) -> Vec<i64> {
         let mut map = crate::mutex::lock(&self.requests);
-        let entry = map.entry(id).or_default();
-        entry.extend(&cursor.requests);
+        let entry = map.entry(id).or_insert_with(|| cursor.requests.clone());
         *entry = window::recent(entry, now);
         entry.clone()
     }

@@ -62,7 +62,7 @@ pub fn plan(through: Option<i64>, now: i64) -> Vec<Window> {
     windows
 }
 
-/// The requests of the last 24 hours, oldest first, without duplicates.
+/// The requests of the last 24 hours, oldest first (several may share a second).
 pub fn recent(requests: &[i64], now: i64) -> Vec<i64> {
     let mut r: Vec<i64> = requests
         .iter()
@@ -70,7 +70,6 @@ pub fn recent(requests: &[i64], now: i64) -> Vec<i64> {
         .filter(|t| *t > now - DAY && *t <= now)
         .collect();
     r.sort_unstable();
-    r.dedup();
     r
 }
 
@@ -139,7 +138,8 @@ mod tests {
 
     #[test]
     fn the_budget_counts_the_last_twenty_four_hours_only() {
-        let mut log: Vec<i64> = (0..20).map(|i| NOW - 100 - i).collect();
+        let mut log: Vec<i64> = (0..18).map(|i| NOW - 100 - i).collect();
+        log.extend([NOW - 119, NOW - 119]); // two requests in one second count twice
         log.push(NOW - DAY - 5); // older than a day: free again
         assert_eq!(remaining(&log, NOW), 4);
         assert!(exhausted(&log, NOW).is_none());

@@ -91,6 +91,18 @@ pub enum Action {
     Acknowledge,
 }
 
+impl Action {
+    /// The enrollment the event is about.
+    pub fn enrollment_id(&self) -> Option<&str> {
+        match self {
+            Self::Reauth { enrollment_id, .. } | Self::Sync { enrollment_id } => {
+                Some(enrollment_id)
+            }
+            Self::Acknowledge => None,
+        }
+    }
+}
+
 /// Reads a verified body; anything unreadable is only acknowledged.
 pub fn action(body: &[u8]) -> Action {
     let Ok(w) = serde_json::from_slice::<Webhook>(body) else {
