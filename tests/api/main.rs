@@ -20,6 +20,7 @@ mod openapi;
 mod rate_limit;
 mod simplefin;
 mod sync;
+mod teller;
 mod transactions;
 mod transactions_store;
 mod users;
