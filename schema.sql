@@ -49,9 +49,14 @@ CREATE TABLE connections (
     consecutive_failures  INTEGER NOT NULL DEFAULT 0,
     next_sync_at          INTEGER,          -- scheduler: not before this time
     created_at            INTEGER NOT NULL,
-    updated_at            INTEGER NOT NULL
+    updated_at            INTEGER NOT NULL,
+    external_id           TEXT
 );
+-- external_id: the provider's id for the login (Plaid item_id, Teller enrollment id), which
+-- its webhooks name; webhooks find their connection through connections_external.
 CREATE INDEX connections_user ON connections (user_id);
+CREATE INDEX connections_external ON connections (provider, external_id)
+    WHERE external_id IS NOT NULL;
 -- connections.list orders by (created_at, id).
 CREATE INDEX connections_created ON connections (created_at, id);
 

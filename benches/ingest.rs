@@ -102,6 +102,7 @@ fn main() -> anyhow::Result<()> {
         institution_id: None,
         institution_name: None,
         credentials: None,
+        external_id: None,
     };
     let conn = db.write_blocking(|tx| connections::insert(tx, &new, 0))?;
     let target = Target {

@@ -14,7 +14,6 @@ pub fn build(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/openapi.json", spec)
         .at("/link/:token", poem::get(link_page::page))
-        .at("/webhooks/teller", poem::post(api::webhooks::teller))
         .nest("/docs", docs)
         .nest("/", service)
         .around(rate_limit::limit_requests)

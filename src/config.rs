@@ -5,6 +5,35 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Defaults, written once: `Config::new` and the command-line flags both use these.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_RATE_LIMIT_RPM: u32 = 6000;
+pub const DEFAULT_RATE_LIMIT_BURST: u32 = 500;
+pub const DEFAULT_SYNC_INTERVAL: &str = "12h";
+const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 12h, 30m or 90s"))?;
+    let secs = match unit.trim() {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        other => return Err(format!("unknown unit `{other}`; use s, m, h or d")),
+    };
+    match secs {
+        Some(0) => Err("the interval must be at least 1s".into()),
+        Some(secs) => Ok(Duration::from_secs(secs)),
+        None => Err(format!("`{s}` is too long")),
+    }
+}
+
 /// Everything `serve` needs.
 #[derive(Clone)]
 pub struct Config {
@@ -101,15 +130,15 @@ impl Config {
     /// Defaults for a data directory (what `serve` uses without flags).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             data_dir: data_dir.into(),
             public_url: None,
-            rate_limit_rpm: 6000,
-            rate_limit_burst: 500,
+            rate_limit_rpm: DEFAULT_RATE_LIMIT_RPM,
+            rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
             demo: false,
-            sync_interval: Duration::from_secs(12 * 3600),
+            sync_interval: parse_interval(DEFAULT_SYNC_INTERVAL).expect("the default parses"),
             scheduler: true,
-            shutdown_grace: Duration::from_secs(30),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             encryption_key: None,
             simplefin: SimpleFinConfig {
                 enabled: true,
@@ -138,5 +167,29 @@ impl std::fmt::Debug for Config {
             .field("simplefin", &self.simplefin)
             .field("teller", &self.teller)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_take_units_and_refuse_zero_and_overflow() {
+        assert_eq!(parse_interval("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_interval("12h"), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_interval("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("5y").is_err());
+        assert!(parse_interval("99999999999999999999d").is_err());
+        assert!(parse_interval(&format!("{}d", u64::MAX)).is_err());
+    }
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let c = Config::new("./data");
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.sync_interval, Duration::from_secs(12 * 3600));
     }
 }

@@ -27,6 +27,10 @@ pub enum Error {
     /// `EXPIRED` / `CONSUMED` / `GONE` (410).
     #[error("{1}")]
     Token(&'static str, String),
+    /// A provider webhook whose signature is missing, stale or wrong (401
+    /// `INVALID_SIGNATURE`); nothing was changed.
+    #[error("{0}")]
+    BadSignature(String),
     #[error("the database cannot be used right now")]
     DatabaseUnavailable(#[source] Internal),
     #[error("internal error")]

@@ -37,7 +37,13 @@ use store::Db;
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
 /// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
-    providers::Providers::check(&config).map_err(|e| anyhow::anyhow!(e))?;
+    providers::check(&config).map_err(|e| anyhow::anyhow!(e))?;
+    let providers = providers::Providers::from_config(&config);
+    prepare_with(config, providers)
+}
+
+/// Like [`prepare`], with exactly `providers` instead of those the configuration enables.
+pub fn prepare_with(config: Config, providers: providers::Providers) -> anyhow::Result<AppState> {
     let db = Db::open_in(&config.data_dir)?;
     let interrupted = db.write_blocking(|tx| store::sync_logs::interrupt_stale(tx, time::now()))?;
     if interrupted > 0 {
@@ -48,7 +54,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let credentials =
         credentials::CredentialCipher::load(&config.data_dir, config.encryption_key.as_deref())?;
-    Ok(AppState::new(db, credentials, config))
+    Ok(AppState::with_providers(db, credentials, config, providers))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests

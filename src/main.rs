@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use breadbox::config;
 use clap::{Args, Parser, Subcommand};
 
 mod cli;
@@ -18,7 +19,7 @@ struct Cli {
         long,
         global = true,
         env = "BREADBOX_DATA_DIR",
-        default_value = "./data"
+        default_value = config::DEFAULT_DATA_DIR
     )]
     data_dir: PathBuf,
     #[command(subcommand)]
@@ -56,22 +57,22 @@ enum ImportCommand {
 #[derive(Args)]
 struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "BREADBOX_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "BREADBOX_LISTEN", default_value = config::DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Public base URL (for hosted-link URLs); default: taken from each request.
     #[arg(long, env = "BREADBOX_PUBLIC_URL")]
     public_url: Option<String>,
     /// Requests per minute per API key (per client IP before auth); 0 disables limiting.
-    #[arg(long, env = "BREADBOX_RATE_LIMIT_RPM", default_value_t = 6000)]
+    #[arg(long, env = "BREADBOX_RATE_LIMIT_RPM", default_value_t = config::DEFAULT_RATE_LIMIT_RPM)]
     rate_limit_rpm: u32,
     /// Largest burst of requests allowed at once.
-    #[arg(long, env = "BREADBOX_RATE_LIMIT_BURST", default_value_t = 500)]
+    #[arg(long, env = "BREADBOX_RATE_LIMIT_BURST", default_value_t = config::DEFAULT_RATE_LIMIT_BURST)]
     rate_limit_burst: u32,
     /// Enable the built-in offline demo bank (provider `demo`).
     #[arg(long, env = "BREADBOX_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
     /// How often each connection is synced, e.g. `12h`, `30m`, `90s`.
-    #[arg(long, env = "BREADBOX_SYNC_INTERVAL", default_value = "12h", value_parser = parse_interval)]
+    #[arg(long, env = "BREADBOX_SYNC_INTERVAL", default_value = config::DEFAULT_SYNC_INTERVAL, value_parser = config::parse_interval)]
     sync_interval: std::time::Duration,
     /// Do not run scheduled syncs (manual and initial syncs still run).
     #[arg(long, env = "BREADBOX_NO_SCHEDULER", value_parser = clap::builder::BoolishValueParser::new())]
@@ -143,26 +144,6 @@ impl From<TellerArgs> for breadbox::config::TellerConfig {
             connect_url: a.connect_url,
         }
     }
-}
-
-/// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
-fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 12h, 30m or 90s"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        other => return Err(format!("unknown unit `{other}`; use s, m, h or d")),
-    };
-    if secs == 0 {
-        return Err("the interval must be at least 1s".into());
-    }
-    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Subcommand)]

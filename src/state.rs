@@ -39,8 +39,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// The state for `config`, with the providers its configuration enables.
     pub fn new(db: Db, credentials: CredentialCipher, config: Config) -> Self {
         let providers = Providers::from_config(&config);
+        Self::with_providers(db, credentials, config, providers)
+    }
+
+    /// The state with exactly `providers` (tests plug in their own sources).
+    pub fn with_providers(
+        db: Db,
+        credentials: CredentialCipher,
+        config: Config,
+        providers: Providers,
+    ) -> Self {
         let credentials = Arc::new(credentials);
         let engine = SyncEngine::new(
             db.clone(),

@@ -117,6 +117,7 @@ impl From<Error> for ApiError {
             Error::Provider(m) => Self::new(S::BAD_GATEWAY, "PROVIDER_ERROR", m),
             Error::Token("INVALID_TOKEN", m) => Self::new(S::UNAUTHORIZED, "INVALID_TOKEN", m),
             Error::Token(code, m) => Self::new(S::GONE, code, m),
+            Error::BadSignature(m) => Self::new(S::UNAUTHORIZED, "INVALID_SIGNATURE", m),
             Error::DatabaseUnavailable(cause) => {
                 tracing::error!(cause = %cause, "database unavailable");
                 Self::new(

@@ -50,6 +50,8 @@ pub enum Tag {
     Accounts,
     /// Bank transactions: list, count, summary.
     Transactions,
+    /// Provider webhooks (auth: the provider's signature).
+    Webhooks,
 }
 
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
@@ -71,6 +73,7 @@ pub type Service = OpenApiService<
         link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
+        webhooks::WebhooksApi,
     ),
     (),
 >;
@@ -101,6 +104,7 @@ pub fn service(server_url: Option<&str>) -> Service {
         link_page::endpoints::LinkPageApi,
         accounts::AccountsApi,
         transactions::TransactionsApi,
+        webhooks::WebhooksApi,
     );
     let svc = OpenApiService::new(apis, "Breadbox", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

@@ -1,4 +1,4 @@
-//! `GET /api/v1/providers` (SPEC §2.8).
+//! `GET /api/v1/providers`: every source the registry knows and whether it is configured.
 
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -6,13 +6,14 @@ use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
 use super::auth::ApiKeyAuth;
-use crate::providers::{KNOWN, Providers};
 use crate::state::AppState;
 
 /// A provider the binary knows.
 #[derive(Debug, Object)]
 pub struct ProviderResponse {
     pub name: String,
+    /// What people see on the hosted page.
+    pub display_name: String,
     /// Whether it can be used on this server now.
     pub configured: bool,
     /// Whether a person must connect through the hosted-link page.
@@ -40,12 +41,14 @@ impl ProvidersApi {
     )]
     async fn list(&self, state: Data<&AppState>, _auth: ApiKeyAuth) -> Json<ProviderList> {
         Json(ProviderList {
-            data: KNOWN
-                .iter()
-                .map(|name| ProviderResponse {
-                    name: (*name).to_owned(),
-                    configured: state.providers.is_configured(name),
-                    needs_link_session: Providers::needs_link_session(name),
+            data: state
+                .providers
+                .all()
+                .map(|r| ProviderResponse {
+                    name: r.info.name.to_owned(),
+                    display_name: r.info.display_name.to_owned(),
+                    configured: r.provider.is_some(),
+                    needs_link_session: r.info.needs_link_session,
                 })
                 .collect(),
         })

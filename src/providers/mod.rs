@@ -1,15 +1,18 @@
-//! The provider boundary: every bank-data source implements [`Provider`] and hands the
-//! sync engine data already normalised to SPEC §1.6 (see `types`). Errors are typed so the
-//! engine can tell re-authentication from a passing outage from a broken upstream.
+//! The provider boundary and its registry. Every bank-data source — the demo bank, CSV
+//! files and the real providers — is one folder here implementing [`Provider`], and one line
+//! in [`SOURCES`]. It declares what it is ([`ProviderInfo`]), what the hosted page shows for it
+//! ([`PageFlow`]), and how it links, syncs, revokes and verifies webhooks; it hands the sync
+//! engine data already normalised to the API's money rules (see `types`). Errors are typed so
+//! the engine can tell re-authentication from a passing outage from a broken upstream.
 
+pub mod csv;
 pub mod demo;
 pub mod demo_adapter;
+mod registry;
 pub mod simplefin;
 pub mod teller;
 pub mod types;
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -17,8 +20,77 @@ use uuid::Uuid;
 
 pub use types::{KnownPending, SyncBatch};
 
-/// Every provider name the binary knows, in display order.
-pub const KNOWN: [&str; 5] = ["plaid", "teller", "simplefin", "csv", "demo"];
+pub use registry::{Providers, Registration, SOURCES};
+pub use webhooks::{WebhookError, WebhookEvent, WebhookRequest};
+
+/// What a source is, independent of configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderInfo {
+    /// The `provider` value of connections (`plaid`, `demo`, …).
+    pub name: &'static str,
+    /// What people see in the page's picker.
+    pub display_name: &'static str,
+    /// A person must connect on the hosted page (the provider's own UI runs there); the API's
+    /// `POST /connections` cannot take the credentials directly.
+    pub needs_link_session: bool,
+    /// Offered on the hosted page. `false` for sources that arrive as files (CSV).
+    pub on_page: bool,
+    /// Synced by the scheduler. `false` for sources with no upstream to poll (CSV).
+    pub scheduled: bool,
+}
+
+/// What the hosted page shows for a provider once the person picked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageFlow {
+    /// A form: the page shows `fields` and posts their values as `credentials`.
+    Form {
+        fields: Vec<FormField>,
+        /// Where a person gets what the form asks for (e.g. a SimpleFIN setup token).
+        help_url: Option<String>,
+    },
+    /// The provider's own script: the page loads `script_url` (the only third-party origin
+    /// its CSP allows) and runs the provider's flow with `config` (e.g. Plaid's link token).
+    Script {
+        script_url: String,
+        config: serde_json::Value,
+    },
+}
+
+/// One field of a [`PageFlow::Form`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    /// `(value, label)` choices of a `Select`.
+    pub options: Vec<(&'static str, &'static str)>,
+}
+
+/// Input kind of a [`FormField`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Password,
+    Select,
+}
+
+/// What starting a page flow knows about the session.
+#[derive(Debug, Clone)]
+pub struct StartContext {
+    /// The person the connection is for (Plaid's `client_user_id`).
+    pub user_id: Uuid,
+    /// Base URL the server is reached at (for webhook and redirect URLs), if configured.
+    pub public_url: Option<String>,
+    /// For a relink: the connection's stored secret and provider-side id (update mode).
+    pub relink: Option<Relink>,
+}
+
+/// The connection a relink re-authenticates.
+#[derive(Debug, Clone)]
+pub struct Relink {
+    pub secret: String,
+    pub external_id: Option<String>,
+}
 
 /// What linking produced: institution details and the secret to store (encrypted).
 #[derive(Debug, Clone)]
@@ -27,6 +99,9 @@ pub struct Linked {
     pub institution_name: Option<String>,
     /// Access token, access URL, or (demo) the scenario username.
     pub secret: String,
+    /// The provider's id for this login (Plaid `item_id`, Teller enrollment id), which its
+    /// webhooks name. `None` when the provider has none.
+    pub external_id: Option<String>,
 }
 
 /// Input of one incremental sync.
@@ -86,12 +161,27 @@ impl From<ProviderError> for crate::Error {
 /// A bank-data source.
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// The provider's name (`demo`, `plaid`, …).
-    fn name(&self) -> &'static str;
-    /// Whether a person must go through the hosted-link page to connect.
-    fn needs_link_session(&self) -> bool;
+    /// What this source is.
+    fn info(&self) -> ProviderInfo;
+    /// The origin-bearing URL of a script the hosted page must be allowed to load, if the
+    /// flow uses one (the page's CSP names exactly these).
+    fn page_script(&self) -> Option<String> {
+        None
+    }
+    /// Starts the page flow: a form to show, or a script and its configuration.
+    async fn start(&self, ctx: &StartContext) -> Result<PageFlow, ProviderError>;
     /// Exchanges what the person supplied (`credentials`) for a stored secret.
     async fn link(&self, credentials: &serde_json::Value) -> Result<Linked, ProviderError>;
+    /// Re-authenticates an existing connection whose stored secret is `relink.secret`.
+    /// By default a relink is a fresh link whose secret replaces the old one.
+    async fn relink(
+        &self,
+        credentials: &serde_json::Value,
+        relink: &Relink,
+    ) -> Result<Linked, ProviderError> {
+        let _ = relink;
+        self.link(credentials).await
+    }
     /// Fetches everything new since `req.cursor`.
     async fn sync(&self, req: SyncRequest) -> Result<SyncBatch, ProviderError>;
     /// Asks the provider to forget the secret (best effort).
@@ -101,69 +191,16 @@ pub trait Provider: Send + Sync {
     fn admit_manual_sync(&self, _connection_id: Uuid, _cursor: Option<&str>) -> Result<(), String> {
         Ok(())
     }
+    /// Verifies a webhook and says what it means. By default a source takes no webhooks.
+    async fn webhook(&self, req: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError> {
+        let _ = req;
+        Err(WebhookError::Unsupported)
+    }
 }
 
-/// The providers enabled in this server (cheap to clone: shared behind an `Arc`).
-#[derive(Clone, Default)]
-pub struct Providers {
-    enabled: Arc<BTreeMap<&'static str, Arc<dyn Provider>>>,
-}
-
-impl Providers {
-    /// Builds the set from configuration ([`Providers::check`] has vetted it at start; a
-    /// provider that still cannot be built is left out and logged).
-    pub fn from_config(config: &crate::Config) -> Self {
-        let mut p = Self::default();
-        if config.demo {
-            p.add(Arc::new(demo_adapter::DemoProvider));
-        }
-        match Self::real(config) {
-            Ok(real) => real.into_iter().for_each(|r| p.add(r)),
-            Err(e) => tracing::error!(error = %e, "bank providers left out"),
-        }
-        p
-    }
-
-    /// Fails with a message for the operator when a configured provider cannot be built
-    /// (unreadable certificate, Teller outside sandbox without mTLS, …).
-    pub fn check(config: &crate::Config) -> Result<(), String> {
-        Self::real(config).map(|_| ())
-    }
-
-    fn real(config: &crate::Config) -> Result<Vec<Arc<dyn Provider>>, String> {
-        let mut out: Vec<Arc<dyn Provider>> = Vec::new();
-        if config.simplefin.enabled {
-            out.push(Arc::new(simplefin::SimpleFinProvider::new(
-                config.simplefin.allow_http,
-            )?));
-        }
-        if config.teller.application_id.is_some() {
-            out.push(Arc::new(teller::TellerProvider::new(&config.teller)?));
-        }
-        Ok(out)
-    }
-
-    pub fn add(&mut self, provider: Arc<dyn Provider>) {
-        Arc::make_mut(&mut self.enabled).insert(provider.name(), provider);
-    }
-
-    /// The enabled provider called `name`.
-    pub fn get(&self, name: &str) -> Option<Arc<dyn Provider>> {
-        self.enabled.get(name).cloned()
-    }
-
-    /// Names of the enabled providers a person can connect through on the page.
-    pub fn enabled_names(&self) -> Vec<&'static str> {
-        self.enabled.keys().copied().collect()
-    }
-
-    /// Whether `name` can be used (CSV import is always available).
-    pub fn is_configured(&self, name: &str) -> bool {
-        name == "csv" || self.enabled.contains_key(name)
-    }
-
-    /// Whether connecting through `name` needs the hosted-link page.
-    pub fn needs_link_session(name: &str) -> bool {
-        matches!(name, "plaid" | "teller")
-    }
+/// Fails with a message for the operator when a configured provider cannot be built
+/// (unreadable certificate, Teller outside sandbox without mTLS, …); run at start.
+pub fn check(config: &crate::Config) -> Result<(), String> {
+    simplefin::check(config)?;
+    teller::check(config)
 }

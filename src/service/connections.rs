@@ -24,10 +24,11 @@ pub async fn create(
     let sealed = state.credentials.seal(&linked.secret)?;
     let new = NewConnection {
         user_id,
-        provider: p.name().to_owned(),
+        provider: p.info().name.to_owned(),
         institution_id: linked.institution_id,
         institution_name: linked.institution_name,
         credentials: Some(sealed),
+        external_id: linked.external_id,
     };
     let conn = state
         .db
@@ -45,19 +46,13 @@ pub fn enabled(
     state: &AppState,
     name: &str,
 ) -> Result<std::sync::Arc<dyn crate::providers::Provider>> {
-    if name == "csv" {
-        return Err(Error::InvalidParameter(
-            "csv connections are created by POST /api/v1/connections/csv/import".into(),
-        ));
-    }
     state.providers.get(name).ok_or_else(|| {
-        let known = crate::providers::KNOWN.contains(&name);
-        Error::InvalidParameter(if known {
+        Error::InvalidParameter(if state.providers.info(name).is_some() {
             format!("provider `{name}` is not enabled on this server")
         } else {
             format!(
                 "unknown provider `{name}`; known: {}",
-                crate::providers::KNOWN.join(", ")
+                state.providers.names().join(", ")
             )
         })
     })

@@ -9,6 +9,7 @@ use crate::domain::{ConnectionStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::import::csv_parse::{self, CsvOptions, ParsedCsv, ParsedRow, Rejected};
+use crate::providers::csv;
 use crate::providers::types::{AccountType, ProviderAccount, ProviderTransaction};
 use crate::store::connections::{self, NewConnection};
 use crate::store::ingest::{self, Merged, Target};
@@ -180,7 +181,7 @@ fn store(
 fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(Target, bool)> {
     if let Some(id) = &req.connection {
         let conn = connections::get(tx, id)?.ok_or(Error::NotFound("connection"))?;
-        if conn.provider != "csv" {
+        if conn.provider != csv::NAME {
             return Err(Error::Conflict(format!(
                 "connection is a {} connection, not csv",
                 conn.provider
@@ -204,10 +205,11 @@ fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(
     let user = users::get(tx, user)?.ok_or(Error::NotFound("user"))?;
     let new = NewConnection {
         user_id: user.id,
-        provider: "csv".into(),
+        provider: csv::NAME.into(),
         institution_id: None,
         institution_name: Some("CSV Import".into()),
         credentials: None,
+        external_id: None,
     };
     let conn = connections::insert(tx, &new, now)?;
     Ok((

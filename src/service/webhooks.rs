@@ -1,113 +1,82 @@
-//! Provider webhooks. Teller: verify the signature (nothing changes unless it holds), find
-//! the connection by enrollment, then sync it (`transactions.processed`) or move it to
-//! `pending_reauth` (`enrollment.disconnected`). Unknown enrollments change nothing.
+//! Provider webhooks: the provider verifies the raw request and says what it means
+//! ([`WebhookEvent`]); this applies it to the connection its provider-side id names — a
+//! sync with trigger `webhook`, or a status change. An unverified webhook changes nothing.
 
-use uuid::Uuid;
-
-use crate::domain::{ConnectionStatus, SyncTrigger};
+use crate::domain::SyncTrigger;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
-use crate::providers::ProviderError;
-use crate::providers::teller::Secret;
-use crate::providers::teller::webhook::{self, Action, Rejection};
+use crate::providers::{WebhookError, WebhookEvent, WebhookRequest};
 use crate::state::AppState;
-use crate::store::connections::{self, ConnectionRow};
+use crate::store::connections;
 
-/// What a verified webhook did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Nothing to do (`webhook.test`, other events, an unknown enrollment).
-    Acknowledged,
-    /// A `webhook` sync of this connection started (or one was already running).
-    Syncing(Uuid),
-    /// The connection now waits for the person to reconnect.
-    NeedsReauth(Uuid),
-}
-
-/// Why a webhook was not handled.
-#[derive(Debug, thiserror::Error)]
-pub enum WebhookError {
-    #[error("{0}")]
-    Rejected(Rejection),
-    #[error(transparent)]
-    Internal(#[from] Error),
-}
-
-/// `POST /webhooks/teller` with the `Teller-Signature` header and the raw body.
-pub async fn teller(
-    state: &AppState,
-    signature: Option<&str>,
-    body: &[u8],
-) -> Result<Outcome, WebhookError> {
-    let secret = state
+/// Verifies and applies one webhook for `provider`. Returns how many events touched a
+/// connection (events naming an unknown connection are accepted and ignored).
+pub async fn receive(state: &AppState, provider: &str, req: WebhookRequest) -> Result<usize> {
+    let p = state
         .providers
-        .get("teller")
-        .and(state.config.teller.signing_secret.as_deref());
-    webhook::verify(signature, body, secret, crate::time::now()).map_err(WebhookError::Rejected)?;
-    let action = webhook::action(body);
-    let Some(enrollment) = action.enrollment_id() else {
-        return Ok(Outcome::Acknowledged);
+        .get(provider)
+        .ok_or(Error::NotFound("webhook receiver"))?;
+    let events = p.webhook(&req).await.map_err(|e| match e {
+        WebhookError::Unverified(m) => Error::BadSignature(m),
+        WebhookError::Malformed(m) => Error::Validation(m),
+        WebhookError::Unsupported => Error::NotFound("webhook receiver"),
+    })?;
+    let mut applied = 0;
+    for event in events {
+        applied += usize::from(apply(state, provider, event).await?);
+    }
+    Ok(applied)
+}
+
+async fn apply(state: &AppState, provider: &str, event: WebhookEvent) -> Result<bool> {
+    let external_id = match &event {
+        WebhookEvent::Sync { external_id } | WebhookEvent::Status { external_id, .. } => {
+            external_id.clone()
+        }
+        WebhookEvent::Ignored => return Ok(false),
     };
-    let Some(conn) = by_enrollment(state, enrollment).await? else {
-        tracing::info!("Teller webhook for an enrollment this server does not hold");
-        return Ok(Outcome::Acknowledged);
+    let name = provider.to_owned();
+    let Some(conn) = state
+        .db
+        .lookup(move |c| connections::by_external_id(c, &name, &external_id))
+        .await?
+    else {
+        tracing::info!(
+            provider,
+            "webhook for a connection this server does not hold"
+        );
+        return Ok(false);
     };
-    match action {
-        Action::Reauth { reason, .. } => mark_reauth(state, conn.id, &reason).await,
-        Action::Sync { .. } => sync(state, &conn).await,
-        Action::Acknowledge => Ok(Outcome::Acknowledged),
+    match event {
+        WebhookEvent::Sync { .. } => {
+            match state
+                .engine
+                .trigger(&IdRef::Uuid(conn.id), SyncTrigger::Webhook)
+                .await
+            {
+                // A sync already running will fetch what the webhook announced, or the next will.
+                Ok(_) | Err(Error::SyncInProgress) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        WebhookEvent::Status {
+            status,
+            error_code,
+            error_message,
+            ..
+        } => {
+            let id = conn.id;
+            state
+                .db
+                .write(move |tx| {
+                    let error = error_code
+                        .as_deref()
+                        .map(|c| (c, error_message.as_deref().unwrap_or_default()));
+                    connections::set_status(tx, id, status, error, crate::time::now())
+                })
+                .await?;
+        }
+        WebhookEvent::Ignored => return Ok(false),
     }
-    .map_err(WebhookError::Internal)
-}
-
-/// The live Teller connection whose stored enrollment is `enrollment_id`.
-async fn by_enrollment(state: &AppState, enrollment_id: &str) -> Result<Option<ConnectionRow>> {
-    let rows = state
-        .db
-        .read(|c| connections::live_of_provider(c, "teller"))
-        .await?;
-    Ok(rows.into_iter().find(|row| {
-        row.credentials
-            .as_deref()
-            .and_then(|sealed| state.credentials.open(sealed).ok())
-            .is_some_and(|s| Secret::decode(&s).enrollment_id == enrollment_id)
-    }))
-}
-
-async fn sync(state: &AppState, conn: &ConnectionRow) -> Result<Outcome> {
-    if conn.paused {
-        return Ok(Outcome::Acknowledged);
-    }
-    match state
-        .engine
-        .trigger(&IdRef::Uuid(conn.id), SyncTrigger::Webhook)
-        .await
-    {
-        Ok(_) | Err(Error::SyncInProgress) => Ok(Outcome::Syncing(conn.id)),
-        Err(Error::NotFound(_)) => Ok(Outcome::Acknowledged),
-        Err(e) => Err(e),
-    }
-}
-
-async fn mark_reauth(state: &AppState, id: Uuid, reason: &str) -> Result<Outcome> {
-    let reason: String = crate::providers::teller::client::sanitise(reason);
-    let message = format!("Teller: the bank connection was disconnected ({reason}); reconnect it");
-    let code = ProviderError::ReauthRequired(String::new()).code();
-    let retry = i64::try_from(state.config.sync_interval.as_secs()).unwrap_or(i64::MAX / 2);
-    state
-        .db
-        .write(move |tx| {
-            let now = crate::time::now();
-            connections::mark_failed(
-                tx,
-                id,
-                ConnectionStatus::PendingReauth,
-                code,
-                &message,
-                now,
-                now.saturating_add(retry),
-            )
-        })
-        .await?;
-    Ok(Outcome::NeedsReauth(id))
+    Ok(true)
 }

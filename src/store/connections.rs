@@ -29,6 +29,8 @@ pub struct ConnectionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub account_count: i64,
+    /// The provider's id for the login (Plaid item, Teller enrollment), named by webhooks.
+    pub external_id: Option<String>,
 }
 
 /// A connection about to be inserted.
@@ -39,6 +41,7 @@ pub struct NewConnection {
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
     pub credentials: Option<Vec<u8>>,
+    pub external_id: Option<String>,
 }
 
 /// Keyset position of `connections.list` (created_at, id).
@@ -55,7 +58,8 @@ pub struct ConnectionFilter {
 const SELECT: &str = "SELECT c.id, c.short_id, c.user_id, c.provider, c.institution_id,
     c.institution_name, c.status, c.error_code, c.error_message, c.paused, c.credentials,
     c.sync_cursor, c.last_synced_at, c.consecutive_failures, c.next_sync_at, c.created_at,
-    c.updated_at, (SELECT count(*) FROM accounts a WHERE a.connection_id = c.id)
+    c.updated_at, (SELECT count(*) FROM accounts a WHERE a.connection_id = c.id),
+    c.external_id
     FROM connections c";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
@@ -78,6 +82,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
         account_count: r.get(17)?,
+        external_id: r.get(18)?,
     })
 }
 
@@ -87,8 +92,8 @@ pub fn insert(conn: &Connection, new: &NewConnection, now: i64) -> Result<Connec
     super::with_short_id(|short_id| {
         conn.prepare_cached(
             "INSERT INTO connections (id, short_id, user_id, provider, institution_id,
-                institution_name, credentials, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                institution_name, credentials, external_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)",
         )?
         .execute(params![
             id,
@@ -98,7 +103,8 @@ pub fn insert(conn: &Connection, new: &NewConnection, now: i64) -> Result<Connec
             new.institution_id,
             new.institution_name,
             new.credentials,
-            now
+            now,
+            new.external_id
         ])
     })?;
     get(conn, &IdRef::Uuid(id))?
@@ -144,17 +150,51 @@ pub fn page(
     Ok(Page::from_rows(rows, limit, |c| (c.created_at, c.id)))
 }
 
-/// Ids of connections the scheduler should sync now.
-pub fn due_for_sync(conn: &Connection, now: i64) -> Result<Vec<Uuid>> {
+/// Connections (id, provider) due for a scheduled sync now; the scheduler skips sources
+/// the registry does not schedule.
+pub fn due_for_sync(conn: &Connection, now: i64) -> Result<Vec<(Uuid, String)>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id FROM connections
-             WHERE status IN ('active', 'error') AND paused = 0 AND provider <> 'csv'
+            "SELECT id, provider FROM connections
+             WHERE status IN ('active', 'error') AND paused = 0
                AND (next_sync_at IS NULL OR next_sync_at <= ?1)
              ORDER BY coalesce(next_sync_at, 0)",
         )?
-        .query_map([now], |r| r.get(0))?
+        .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The live connection of `provider` whose provider-side id is `external_id`.
+pub fn by_external_id(
+    conn: &Connection,
+    provider: &str,
+    external_id: &str,
+) -> Result<Option<ConnectionRow>> {
+    let sql = format!(
+        "{SELECT} WHERE c.provider = ?1 AND c.external_id = ?2 AND c.status <> 'disconnected'"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([provider, external_id], from_row)
+        .optional()?)
+}
+
+/// Sets a connection's status from a provider's word (a webhook), clearing or setting the
+/// error. A connection the person disconnected stays disconnected.
+pub fn set_status(
+    conn: &Connection,
+    id: Uuid,
+    status: ConnectionStatus,
+    error: Option<(&str, &str)>,
+    now: i64,
+) -> Result<()> {
+    let (code, message) = error.unzip();
+    conn.prepare_cached(
+        "UPDATE connections SET status = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
+         WHERE id = ?1 AND status <> 'disconnected'",
+    )?
+    .execute(params![id, status, code, message, now])?;
+    Ok(())
 }
 
 /// Ids of every connection that is not disconnected, oldest first.
@@ -232,16 +272,18 @@ pub fn relink(
     conn: &Connection,
     id: Uuid,
     sealed: &[u8],
-    institution_name: Option<&str>,
+    linked: (Option<&str>, Option<&str>),
     now: i64,
 ) -> Result<()> {
+    let (institution_name, external_id) = linked;
     conn.prepare_cached(
         "UPDATE connections SET credentials = ?2, status = 'active', error_code = NULL,
             error_message = NULL, consecutive_failures = 0, next_sync_at = NULL,
-            institution_name = coalesce(?3, institution_name), updated_at = ?4
+            institution_name = coalesce(?3, institution_name),
+            external_id = coalesce(?5, external_id), updated_at = ?4
          WHERE id = ?1 AND status <> 'disconnected'",
     )?
-    .execute(params![id, sealed, institution_name, now])?;
+    .execute(params![id, sealed, institution_name, now, external_id])?;
     Ok(())
 }
 
@@ -253,13 +295,4 @@ pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Res
     )?
     .execute(params![id, message, now])?;
     Ok(())
-}
-
-/// The live connections of one provider (webhooks find theirs among them).
-pub fn live_of_provider(conn: &Connection, provider: &str) -> Result<Vec<ConnectionRow>> {
-    let sql = format!("{SELECT} WHERE c.provider = ?1 AND c.status <> 'disconnected'");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_map([provider], from_row)?
-        .collect::<rusqlite::Result<_>>()?)
 }

@@ -4,19 +4,27 @@
 use rusqlite::Connection;
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The whole current schema, applied to an empty database.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Upgrade steps: `(version reached, SQL)`, in order; each must leave the schema exactly
 /// as `schema.sql` builds it (a test checks).
-const UPGRADES: &[(i64, &str)] = &[(
-    2,
-    "CREATE INDEX transactions_unindexed_text ON transactions (name, merchant_name)
+const UPGRADES: &[(i64, &str)] = &[
+    (
+        2,
+        "CREATE INDEX transactions_unindexed_text ON transactions (name, merchant_name)
         WHERE visible = 1 AND (name GLOB '*[^ -~]*' OR merchant_name GLOB '*[^ -~]*'
             OR length(name) < 3 OR length(merchant_name) < 3);",
-)];
+    ),
+    (
+        3,
+        "ALTER TABLE connections ADD COLUMN external_id TEXT;
+        CREATE INDEX connections_external ON connections (provider, external_id)
+            WHERE external_id IS NOT NULL;",
+    ),
+];
 
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +92,25 @@ mod tests {
         migrate(&mut fresh).unwrap();
         let mut old = Connection::open_in_memory().unwrap();
         migrate(&mut old).unwrap();
-        old.execute_batch("DROP INDEX transactions_unindexed_text; PRAGMA user_version = 1;")
-            .unwrap();
+        old.execute_batch(
+            "DROP INDEX transactions_unindexed_text; DROP INDEX connections_external;
+             ALTER TABLE connections DROP COLUMN external_id; PRAGMA user_version = 1;",
+        )
+        .unwrap();
         migrate(&mut old).unwrap();
         let v: i64 = old
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
         let normalise = |schema: Vec<(String, String)>| -> Vec<(String, String)> {
-            let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            // ALTER TABLE … ADD COLUMN appends ", col TYPE" before the closing parenthesis.
+            let squash = |s: &str| {
+                s.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace(" ,", ",")
+                    .replace(" )", ")")
+            };
             schema.into_iter().map(|(n, s)| (n, squash(&s))).collect()
         };
         assert_eq!(normalise(schema_of(&old)), normalise(schema_of(&fresh)));

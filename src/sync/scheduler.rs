@@ -35,7 +35,13 @@ pub async fn run(state: AppState, engine: Arc<SyncEngine>) {
                 continue;
             }
         };
-        for id in due {
+        let scheduled = |provider: &str| {
+            state
+                .providers
+                .info(provider)
+                .is_some_and(|info| info.scheduled)
+        };
+        for (id, _) in due.into_iter().filter(|(_, p)| scheduled(p)) {
             match engine.run_now(&IdRef::Uuid(id), Trigger::Scheduled).await {
                 Ok(_) | Err(Error::SyncInProgress | Error::NotFound(_)) => {}
                 Err(e) => {

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use breadbox::providers::Providers;
 use breadbox::service::api_keys as keys;
 use breadbox::service::auth::Scope;
 use breadbox::{AppState, Config};
@@ -32,11 +33,22 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts an app after `tweak` adjusted the default config.
 pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_with_providers(tweak, |config| Providers::from_config(config)).await
+}
+
+/// Starts an app whose provider registry `providers` builds from the final config.
+pub async fn spawn_with_providers(
+    tweak: impl FnOnce(&mut Config),
+    providers: impl FnOnce(&Config) -> Providers,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::new(dir.path().join("data"));
     config.scheduler = false;
+    // Real providers are opt-in here (SimpleFIN is on by default in `serve`).
+    config.simplefin.enabled = false;
     tweak(&mut config);
-    let state = breadbox::prepare(config).expect("prepare");
+    let registry = providers(&config);
+    let state = breadbox::prepare_with(config, registry).expect("prepare");
     let key = mint(&state, "admin", Scope::FullAccess).await;
     let ro_key = mint(&state, "reader", Scope::ReadOnly).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -192,7 +204,10 @@ impl TestApp {
                 .await;
             let last = &status["last_sync"];
             if last.is_object() && last["status"] != "in_progress" {
-                return status;
+                // `/status` reads the row, then the log: the read that saw the log finish
+                // may predate the row's update in the same commit. Read both again.
+                let path = format!("/api/v1/connections/{connection_id}/status");
+                return self.get(&path).await.1;
             }
             assert!(
                 std::time::Instant::now() < deadline,

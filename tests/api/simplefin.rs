@@ -11,6 +11,7 @@ use crate::helpers::{TestApp, assert_error, send, spawn_with};
 async fn spawn() -> TestApp {
     spawn_with(|c| {
         c.rate_limit_rpm = 0;
+        c.simplefin.enabled = true;
         c.simplefin.allow_http = true;
     })
     .await
@@ -76,17 +77,14 @@ async fn sync_now(app: &TestApp, conn: &Value) -> Value {
         .await;
     assert_eq!(s, 202, "{body}");
     let log_id = body["sync_log_id"].as_str().unwrap().to_owned();
-    settled(app, id).await;
-    let (_, status) = app.get(&format!("/api/v1/connections/{id}/status")).await;
+    let status = settled(app, id).await;
     assert_eq!(status["last_sync"]["id"], log_id.as_str(), "{status}");
     status
 }
 
-/// Waits for the sync, then reads the status again: `/status` reads the connection and its
-/// log one after the other, so the read that saw the log finish may predate the row update.
+/// The connection's status once its newest sync has finished.
 async fn settled(app: &TestApp, id: &str) -> Value {
-    app.wait_for_sync(id).await;
-    app.get(&format!("/api/v1/connections/{id}/status")).await.1
+    app.wait_for_sync(id).await
 }
 
 #[tokio::test]
@@ -342,7 +340,11 @@ async fn a_manual_sync_past_the_daily_budget_is_refused_with_a_clear_message() {
 
 #[tokio::test]
 async fn bad_tokens_and_plain_http_are_refused_before_anything_is_stored() {
-    let app = spawn_with(|c| c.rate_limit_rpm = 0).await; // https required
+    let app = spawn_with(|c| {
+        c.rate_limit_rpm = 0;
+        c.simplefin.enabled = true; // https required: allow_http stays off
+    })
+    .await;
     let bridge = Bridge::start().await;
     let user = app.create_user("Sam").await;
     let create = |token: String| {

@@ -13,7 +13,8 @@ use crate::api::json::{JsonBody, OptionalJsonBody};
 use crate::domain::{AccountType, LinkAction, LinkSessionStatus};
 use crate::ids::IdRef;
 use crate::link::urls::with_link_id;
-use crate::service::link::{self as svc, SessionView};
+use crate::providers::{FieldKind, FormField, PageFlow};
+use crate::service::link::{self as svc, Flow, SessionView};
 use crate::state::AppState;
 use crate::store::accounts::{self, AccountFilter};
 use crate::time::rfc3339;
@@ -70,9 +71,18 @@ pub struct FlowOption {
 pub struct FlowResponse {
     pub provider: String,
     pub institution_name: String,
-    /// `form`: show `fields`, then post them as `credentials`.
+    /// `form`: show `fields`, then post them as `credentials`. `script`: load `script_url`
+    /// and run the provider's own flow with `config`.
     pub kind: String,
     pub fields: Vec<FlowField>,
+    /// Where a person gets what the form asks for.
+    #[oai(skip_serializing_if_is_none)]
+    pub help_url: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub script_url: Option<String>,
+    /// The provider's configuration for its script (e.g. a link token).
+    #[oai(skip_serializing_if_is_none)]
+    pub config: Option<serde_json::Value>,
 }
 
 /// `POST /_link/{token}/connections` body.
@@ -158,7 +168,7 @@ impl LinkPageApi {
         name: Path<String>,
     ) -> Result<Json<FlowResponse>, ApiError> {
         let flow = svc::start(&state, &token, &name).await?;
-        Ok(Json(flow_for(&flow.provider)))
+        Ok(Json(flow_response(flow)))
     }
 
     /// Finish: create the connection
@@ -259,17 +269,17 @@ fn page_session(state: &AppState, v: SessionView) -> PageSession {
     let providers = if r.provider.is_empty() {
         state
             .providers
-            .enabled_names()
+            .on_page()
             .into_iter()
-            .map(|n| PageProvider {
-                name: n.into(),
-                display_name: display_name(n).into(),
+            .map(|i| PageProvider {
+                name: i.name.into(),
+                display_name: i.display_name.into(),
             })
             .collect()
     } else {
         vec![PageProvider {
             name: r.provider.clone(),
-            display_name: display_name(&r.provider).into(),
+            display_name: display_name(state, &r.provider),
         }]
     };
     PageSession {
@@ -288,49 +298,55 @@ fn page_session(state: &AppState, v: SessionView) -> PageSession {
     }
 }
 
-fn display_name(provider: &str) -> &'static str {
-    match provider {
-        "plaid" => "Plaid",
-        "teller" => "Teller",
-        "simplefin" => "SimpleFIN Bridge",
-        "demo" => "Breadbox Demo Bank",
-        _ => "Bank",
-    }
+fn display_name(state: &AppState, provider: &str) -> String {
+    state
+        .providers
+        .info(provider)
+        .map_or(provider, |i| i.display_name)
+        .to_owned()
 }
 
-fn flow_for(provider: &str) -> FlowResponse {
-    let option = |v: &str, l: &str| FlowOption {
-        value: v.into(),
-        label: l.into(),
-    };
-    let fields = match provider {
-        "demo" => vec![
-            FlowField {
-                name: "username".into(),
-                label: "Demo user".into(),
-                kind: "select".into(),
-                options: vec![
-                    option("demo_good", "demo_good — everything works"),
-                    option(
-                        "demo_reauth",
-                        "demo_reauth — needs sign-in again after the first sync",
-                    ),
-                    option("demo_error", "demo_error — the bank is down"),
-                ],
-            },
-            FlowField {
-                name: "password".into(),
-                label: "Password (any)".into(),
-                kind: "password".into(),
-                options: vec![],
-            },
-        ],
-        _ => vec![],
-    };
-    FlowResponse {
-        provider: provider.into(),
-        institution_name: display_name(provider).into(),
+fn flow_response(flow: Flow) -> FlowResponse {
+    let mut out = FlowResponse {
+        provider: flow.info.name.into(),
+        institution_name: flow.info.display_name.into(),
         kind: "form".into(),
-        fields,
+        fields: vec![],
+        help_url: None,
+        script_url: None,
+        config: None,
+    };
+    match flow.page {
+        PageFlow::Form { fields, help_url } => {
+            out.fields = fields.into_iter().map(field).collect();
+            out.help_url = help_url;
+        }
+        PageFlow::Script { script_url, config } => {
+            "script".clone_into(&mut out.kind);
+            out.script_url = Some(script_url);
+            out.config = Some(config);
+        }
+    }
+    out
+}
+
+fn field(f: FormField) -> FlowField {
+    FlowField {
+        name: f.name.into(),
+        label: f.label.into(),
+        kind: match f.kind {
+            FieldKind::Text => "text",
+            FieldKind::Password => "password",
+            FieldKind::Select => "select",
+        }
+        .into(),
+        options: f
+            .options
+            .into_iter()
+            .map(|(value, label)| FlowOption {
+                value: value.into(),
+                label: label.into(),
+            })
+            .collect(),
     }
 }

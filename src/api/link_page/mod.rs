@@ -1,5 +1,6 @@
 //! The hosted-link page a person opens (`GET /link/{token}`): server-rendered HTML with a
-//! little inline JS (CSP nonce), no external assets, no-store. Its JSON calls are in `api`.
+//! little inline JS (CSP nonce), no-store, and no third-party origin but the scripts of the
+//! providers the session may use. Its JSON calls are in `endpoints`.
 
 pub mod endpoints;
 
@@ -21,8 +22,12 @@ pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response
         &base64::engine::general_purpose::STANDARD,
         crate::ids::random_bytes::<16>(),
     );
+    let mut origins = vec![];
     let (status, body) = match crate::service::link::peek(&state, &token).await {
-        Ok(_) => (StatusCode::OK, render_app(&nonce)),
+        Ok(view) => {
+            origins = script_origins(&state, &view.row.provider);
+            (StatusCode::OK, render_app(&nonce))
+        }
         Err(Error::Token(code, _)) => notice(code, &nonce),
         Err(e) => {
             tracing::error!(error = %e, "link page failed");
@@ -36,7 +41,27 @@ pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response
             )
         }
     };
-    with_headers(Html(body).with_status(status).into_response(), &nonce)
+    with_headers(
+        Html(body).with_status(status).into_response(),
+        &nonce,
+        &origins,
+    )
+}
+
+/// Origins of the provider scripts the page may load: the pinned provider's, or every
+/// on-page provider's when the person picks.
+fn script_origins(state: &AppState, provider: &str) -> Vec<String> {
+    let mut origins: Vec<String> = state
+        .providers
+        .page_scripts(provider)
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    origins.sort();
+    origins.dedup();
+    origins
 }
 
 fn notice(code: &str, nonce: &str) -> (StatusCode, String) {
@@ -86,10 +111,13 @@ fn render_notice(nonce: &str, title: &str, text: &str) -> String {
 }
 
 /// no-store (the URL is a secret), a strict CSP, and no referrer (it would carry the token).
-fn with_headers(mut resp: Response, nonce: &str) -> Response {
+fn with_headers(mut resp: Response, nonce: &str, origins: &[String]) -> Response {
+    let extra: String = origins.iter().map(|o| format!(" {o}")).collect();
     let csp = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; \
-         img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'nonce-{nonce}'{extra}; style-src 'nonce-{nonce}'; \
+         connect-src 'self'{extra}; frame-src{frames}; img-src 'self' data:; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'",
+        frames = if extra.is_empty() { " 'none'" } else { &extra }
     );
     let h = resp.headers_mut();
     for (name, value) in [

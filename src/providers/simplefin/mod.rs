@@ -9,14 +9,46 @@ pub mod window;
 pub mod wire;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{Linked, Provider, ProviderError, SyncBatch, SyncRequest};
+use super::{FieldKind, FormField, Linked, PageFlow, Provider, ProviderError, ProviderInfo};
+use super::{Registration, StartContext, SyncBatch, SyncRequest};
+use crate::config::Config;
 use client::Client;
 use window::Cursor;
+
+const INFO: ProviderInfo = ProviderInfo {
+    name: "simplefin",
+    display_name: "SimpleFIN Bridge",
+    needs_link_session: false,
+    on_page: true,
+    scheduled: true,
+};
+
+/// On unless `--simplefin off`.
+pub fn register(config: &Config) -> Registration {
+    if !config.simplefin.enabled {
+        return Registration::unconfigured(INFO);
+    }
+    match SimpleFinProvider::new(config.simplefin.allow_http) {
+        Ok(p) => Registration::configured(Arc::new(p)),
+        Err(e) => {
+            tracing::error!(error = %e, "SimpleFIN left out");
+            Registration::unconfigured(INFO)
+        }
+    }
+}
+
+/// Whether the configuration builds (run at start).
+pub fn check(config: &Config) -> Result<(), String> {
+    if config.simplefin.enabled {
+        SimpleFinProvider::new(config.simplefin.allow_http)?;
+    }
+    Ok(())
+}
 
 /// Where a person makes a setup token (linked from the page).
 pub const CREATE_TOKEN_URL: &str = "https://bridge.simplefin.org/simplefin/create";
@@ -72,12 +104,20 @@ fn setup_token(credentials: &serde_json::Value) -> Result<&str, ProviderError> {
 
 #[async_trait]
 impl Provider for SimpleFinProvider {
-    fn name(&self) -> &'static str {
-        "simplefin"
+    fn info(&self) -> ProviderInfo {
+        INFO
     }
 
-    fn needs_link_session(&self) -> bool {
-        false
+    async fn start(&self, _: &StartContext) -> Result<PageFlow, ProviderError> {
+        Ok(PageFlow::Form {
+            fields: vec![FormField {
+                name: "setup_token",
+                label: "SimpleFIN setup token",
+                kind: FieldKind::Text,
+                options: vec![],
+            }],
+            help_url: Some(CREATE_TOKEN_URL.into()),
+        })
     }
 
     async fn link(&self, credentials: &serde_json::Value) -> Result<Linked, ProviderError> {
@@ -87,6 +127,7 @@ impl Provider for SimpleFinProvider {
             institution_id: None,
             institution_name: Some("SimpleFIN Bridge".into()),
             secret: access_url,
+            external_id: None,
         })
     }
 

@@ -8,12 +8,45 @@ pub mod sync;
 pub mod webhook;
 pub mod wire;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{Linked, Provider, ProviderError, SyncBatch, SyncRequest};
-use crate::config::TellerConfig;
+use super::{Linked, PageFlow, Provider, ProviderError, ProviderInfo, Registration};
+use super::{StartContext, SyncBatch, SyncRequest, WebhookError, WebhookEvent, WebhookRequest};
+use crate::config::{Config, TellerConfig};
 use client::{Client, Tls};
+
+const INFO: ProviderInfo = ProviderInfo {
+    name: "teller",
+    display_name: "Teller",
+    needs_link_session: true,
+    on_page: true,
+    scheduled: true,
+};
+
+/// On when `--teller-application-id` is set.
+pub fn register(config: &Config) -> Registration {
+    if config.teller.application_id.is_none() {
+        return Registration::unconfigured(INFO);
+    }
+    match TellerProvider::new(&config.teller) {
+        Ok(p) => Registration::configured(Arc::new(p)),
+        Err(e) => {
+            tracing::error!(error = %e, "Teller left out");
+            Registration::unconfigured(INFO)
+        }
+    }
+}
+
+/// Whether the configuration builds (run at start, so a bad certificate stops the server).
+pub fn check(config: &Config) -> Result<(), String> {
+    if config.teller.application_id.is_some() {
+        TellerProvider::new(&config.teller)?;
+    }
+    Ok(())
+}
 
 /// The environments Teller Connect can open.
 pub const ENVIRONMENTS: [&str; 3] = ["sandbox", "development", "production"];
@@ -104,12 +137,34 @@ fn field<'a>(credentials: &'a serde_json::Value, name: &str) -> Option<&'a str> 
 
 #[async_trait]
 impl Provider for TellerProvider {
-    fn name(&self) -> &'static str {
-        "teller"
+    fn info(&self) -> ProviderInfo {
+        INFO
     }
 
-    fn needs_link_session(&self) -> bool {
-        true
+    fn page_script(&self) -> Option<String> {
+        Some(self.config.connect_url.clone())
+    }
+
+    /// Teller Connect, with `enrollmentId` on a relink so the person repairs that login.
+    async fn start(&self, ctx: &StartContext) -> Result<PageFlow, ProviderError> {
+        let mut config = serde_json::json!({
+            "applicationId": self.config.application_id,
+            "environment": self.config.environment,
+            "products": ["transactions", "balance"],
+        });
+        let enrollment = ctx.relink.as_ref().and_then(|r| {
+            r.external_id
+                .clone()
+                .or_else(|| Some(Secret::decode(&r.secret).enrollment_id))
+                .filter(|e| !e.is_empty())
+        });
+        if let Some(e) = enrollment {
+            config["enrollmentId"] = serde_json::Value::String(e);
+        }
+        Ok(PageFlow::Script {
+            script_url: self.config.connect_url.clone(),
+            config,
+        })
     }
 
     async fn link(&self, credentials: &serde_json::Value) -> Result<Linked, ProviderError> {
@@ -139,6 +194,7 @@ impl Provider for TellerProvider {
                 .or_else(|| institution.and_then(|i| i.name)),
             secret: serde_json::to_string(&secret)
                 .map_err(|e| ProviderError::Upstream(e.to_string()))?,
+            external_id: Some(enrollment.to_owned()),
         })
     }
 
@@ -151,5 +207,17 @@ impl Provider for TellerProvider {
         self.client
             .revoke(&Secret::decode(secret).access_token)
             .await
+    }
+
+    /// `Teller-Signature` checked against the raw body (401 without a signing secret).
+    async fn webhook(&self, req: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError> {
+        webhook::verify(
+            req.header("teller-signature"),
+            &req.body,
+            self.config.signing_secret.as_deref(),
+            req.received_at,
+        )
+        .map_err(|why| WebhookError::Unverified(why.to_string()))?;
+        Ok(vec![webhook::event(&req.body)])
     }
 }

@@ -8,6 +8,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::wire::Webhook;
+use crate::domain::ConnectionStatus;
+use crate::providers::{ProviderError, WebhookEvent};
 
 /// How far a signature's timestamp may be from now, either way.
 pub const MAX_AGE_SECS: i64 = 5 * 60;
@@ -118,6 +120,28 @@ pub fn action(body: &[u8]) -> Action {
         },
         "transactions.processed" => Action::Sync { enrollment_id },
         _ => Action::Acknowledge,
+    }
+}
+
+/// What a verified body asks of the connection its enrollment names.
+pub fn event(body: &[u8]) -> WebhookEvent {
+    match action(body) {
+        Action::Sync { enrollment_id } => WebhookEvent::Sync {
+            external_id: enrollment_id,
+        },
+        Action::Reauth {
+            enrollment_id,
+            reason,
+        } => WebhookEvent::Status {
+            external_id: enrollment_id,
+            status: ConnectionStatus::PendingReauth,
+            error_code: Some(ProviderError::ReauthRequired(String::new()).code().into()),
+            error_message: Some(format!(
+                "Teller: the bank connection was disconnected ({}); reconnect it",
+                super::client::sanitise(&reason)
+            )),
+        },
+        Action::Acknowledge => WebhookEvent::Ignored,
     }
 }
 

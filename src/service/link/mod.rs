@@ -1,6 +1,10 @@
-//! Hosted-link use-cases (SPEC §3): mint and poll sessions for agents, and the token-gated
-//! steps the page performs. Every state change goes through `link::lifecycle` inside one
+//! Hosted-link use-cases: mint and poll sessions for agents (here) and the token-gated steps
+//! the page performs (`page`). Every state change goes through `link::lifecycle` inside one
 //! write transaction, so two tabs finishing at once cannot both succeed.
+
+mod page;
+
+pub use page::{claim, done, fail, finish, start};
 
 use uuid::Uuid;
 
@@ -10,11 +14,11 @@ use crate::ids::IdRef;
 use crate::keys::sha256;
 use crate::link::lifecycle::{self, Event, Refusal, Snapshot, Status, Transition};
 use crate::link::urls;
+use crate::providers::{PageFlow, ProviderInfo};
 use crate::state::AppState;
-use crate::store::connections::{self, ConnectionRow, NewConnection};
+use crate::store::connections::{self, ConnectionRow};
 use crate::store::link_sessions::{self as store, AttemptRow, SessionRow};
 use crate::store::users;
-use crate::sync::Trigger;
 
 /// What an agent asked for.
 #[derive(Debug, Clone)]
@@ -45,9 +49,8 @@ pub struct SessionView {
 /// What the page shows for a provider's flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
-    pub provider: String,
-    /// `form` (fields to fill in) — the only kind the built-in providers need.
-    pub kind: &'static str,
+    pub info: ProviderInfo,
+    pub page: PageFlow,
 }
 
 /// The outcome of finishing a flow.
@@ -66,7 +69,11 @@ pub async fn create(state: &AppState, req: NewLink) -> Result<Minted> {
     let redirect = check_redirect(req.redirect_url.as_deref())?;
     check_expiry(req.expires_in_seconds)?;
     let provider = req.provider.trim().to_owned();
-    if !provider.is_empty() && !state.providers.is_configured(&provider) || provider == "csv" {
+    let on_page = state
+        .providers
+        .get(&provider)
+        .is_some_and(|p| p.info().on_page);
+    if !provider.is_empty() && !on_page {
         return Err(Error::Validation(format!(
             "provider: `{provider}` is not a configured provider"
         )));
@@ -299,66 +306,6 @@ fn apply_event(
     Ok((t, row))
 }
 
-/// The page opened: claims the session (pending/failed → active with a new attempt).
-pub async fn claim(state: &AppState, token: &str) -> Result<SessionView> {
-    transition(state, token, Event::Open).await
-}
-
-/// Starts a provider's flow on the page.
-pub async fn start(state: &AppState, token: &str, provider: &str) -> Result<Flow> {
-    let view = transition(state, token, Event::Open).await?;
-    check_provider(state, &view.row, provider)?;
-    if let Some(number) = view
-        .attempts
-        .iter()
-        .find(|a| a.status == AttemptStatus::Active)
-        .map(|a| a.number)
-    {
-        let (id, p) = (view.row.id, provider.to_owned());
-        state
-            .db
-            .write(move |tx| store::set_attempt_provider(tx, id, number, &p))
-            .await?;
-    }
-    Ok(Flow {
-        provider: provider.to_owned(),
-        kind: "form",
-    })
-}
-
-fn check_provider(state: &AppState, row: &SessionRow, provider: &str) -> Result<()> {
-    if !row.provider.is_empty() && row.provider != provider {
-        return Err(Error::Forbidden(format!(
-            "this link is for `{}` only",
-            row.provider
-        )));
-    }
-    if provider == "csv" || state.providers.get(provider).is_none() {
-        return Err(Error::InvalidParameter(format!(
-            "provider `{provider}` is not available here"
-        )));
-    }
-    Ok(())
-}
-
-/// The person pressed Done.
-pub async fn done(state: &AppState, token: &str) -> Result<SessionView> {
-    transition(state, token, Event::Done).await
-}
-
-/// The page reports a failure.
-pub async fn fail(state: &AppState, token: &str, code: &str, message: &str) -> Result<SessionView> {
-    transition(
-        state,
-        token,
-        Event::Fail {
-            code: code.to_owned(),
-            message: message.to_owned(),
-        },
-    )
-    .await
-}
-
 /// Persists expiry of sessions past `expires_at` (run periodically). Returns how many.
 pub async fn sweep(state: &AppState) -> Result<usize> {
     state
@@ -372,73 +319,6 @@ pub async fn sweep(state: &AppState) -> Result<usize> {
             Ok(n)
         })
         .await
-}
-
-/// Finishes the provider flow: links, records the connection, moves the session, then
-/// runs the initial sync so the page can show the accounts.
-pub async fn finish(
-    state: &AppState,
-    token: &str,
-    provider: &str,
-    credentials: &serde_json::Value,
-) -> Result<Finished> {
-    let tok = token.to_owned();
-    let row = state.db.lookup(move |c| by_token(c, &tok)).await?;
-    check_provider(state, &row, provider)?;
-    let p = crate::service::connections::enabled(state, provider)?;
-    let linked = match p.link(credentials).await {
-        Ok(l) => l,
-        Err(e @ crate::providers::ProviderError::InvalidCredentials(_)) => return Err(e.into()),
-        Err(e) => {
-            fail(state, token, e.code(), &e.to_string()).await?;
-            return Err(e.into());
-        }
-    };
-    let sealed = state.credentials.seal(&linked.secret)?;
-    let (tok, prov) = (token.to_owned(), provider.to_owned());
-    let (conn_id, view) = state
-        .db
-        .write(move |tx| record_success(tx, &tok, &prov, linked, sealed))
-        .await?;
-    let trigger = if view.row.action == LinkAction::Relink {
-        Trigger::Manual
-    } else {
-        Trigger::Initial
-    };
-    if let Err(e) = state.engine.run_now(&IdRef::Uuid(conn_id), trigger).await {
-        tracing::warn!(connection = %conn_id, error = %e, "sync after linking did not run");
-    }
-    let connection = crate::service::connections::get(state, IdRef::Uuid(conn_id)).await?;
-    Ok(Finished { connection, view })
-}
-
-fn record_success(
-    tx: &rusqlite::Connection,
-    token: &str,
-    provider: &str,
-    linked: crate::providers::Linked,
-    sealed: Vec<u8>,
-) -> Result<(Uuid, SessionView)> {
-    let row = by_token(tx, token)?;
-    let now = crate::time::now();
-    let conn_id = if let Some(id) = row.connection_id {
-        connections::relink(tx, id, &sealed, linked.institution_name.as_deref(), now)?;
-        id
-    } else {
-        let new = NewConnection {
-            user_id: row.user_id,
-            provider: provider.to_owned(),
-            institution_id: linked.institution_id,
-            institution_name: linked.institution_name,
-            credentials: Some(sealed),
-        };
-        connections::insert(tx, &new, now)?.id
-    };
-    let (t, row) = apply_event(tx, row, &Event::Succeed)?;
-    let attempt = t.finish_attempt.map_or(0, |(n, _)| n);
-    store::set_attempt_provider(tx, row.id, attempt, provider)?;
-    store::add_result(tx, row.id, conn_id, attempt, now)?;
-    Ok((conn_id, load_view(tx, row)?))
 }
 
 /// The token's session without claiming it (the HTML page decides what to render).
