@@ -8,6 +8,11 @@
 #[allow(dead_code)]
 mod helpers;
 
+#[path = "../api/fake_upstream/mod.rs"]
+mod fake_upstream;
+
+mod banks;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

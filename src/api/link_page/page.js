@@ -88,10 +88,63 @@
     provider = name;
     show("loading");
     call("/providers/" + encodeURIComponent(name) + "/start", "POST").then(function (flow) {
+      if (flow.kind === "script") { runScript(flow); return; }
       $("form-title").textContent = "Sign in to " + flow.institution_name;
       renderFields(flow.fields);
+      $("help").hidden = !flow.help_url;
+      if (flow.help_url) { $("help-link").href = flow.help_url; }
       $("back").hidden = !!(session && session.provider);
       show("form");
+    }, fatal);
+  }
+
+  // Providers whose own script runs the sign-in: each gets the flow's config and calls
+  // done(credentials) or fail({code, message}). The server's CSP allows only that script's origin.
+  var SCRIPT_FLOWS = {
+    teller: function (config, done, fail) {
+      if (!window.TellerConnect) { fail({ code: "SCRIPT_FAILED", message: "Teller Connect did not load." }); return; }
+      var options = {
+        applicationId: config.applicationId,
+        environment: config.environment,
+        products: config.products,
+        onSuccess: function (enrollment) {
+          var e = (enrollment && enrollment.enrollment) || {};
+          done({
+            access_token: enrollment && enrollment.accessToken,
+            enrollment_id: e.id,
+            institution_name: (e.institution && e.institution.name) || ""
+          });
+        },
+        onExit: function () { fail({ code: "USER_EXIT", message: "Teller Connect was closed before the bank was connected." }); },
+        onFailure: function (f) { fail({ code: "TELLER_FAILURE", message: (f && f.message) || "Teller Connect could not connect the bank." }); }
+      };
+      if (config.enrollmentId) { options.enrollmentId = config.enrollmentId; }
+      window.TellerConnect.setup(options).open();
+    }
+  };
+
+  function loadScript(url) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = url;
+      el.async = true;
+      el.onload = resolve;
+      el.onerror = function () { reject({ status: 0, code: "SCRIPT_FAILED", message: "Could not load the sign-in window. Check your connection and try again." }); };
+      document.head.appendChild(el);
+    });
+  }
+
+  function runScript(flow) {
+    var runner = SCRIPT_FLOWS[flow.provider];
+    if (!runner) { fatal({ status: 0, message: "This page cannot run the " + flow.institution_name + " sign-in." }); return; }
+    show("progress");
+    loadScript(flow.script_url).then(function () {
+      runner(flow.config || {}, finish, function (err) {
+        call("/fail", "POST", { code: err.code, message: err.message }).then(function () {
+          $("failure-message").textContent = err.message;
+          show("failure");
+        }, fatal);
+      });
     }, fatal);
   }
 
@@ -114,7 +167,7 @@
       } else {
         input = document.createElement("input");
         input.type = f.kind === "password" ? "password" : "text";
-        input.autocomplete = f.kind === "password" ? "current-password" : "username";
+        input.autocomplete = f.kind === "password" ? "current-password" : (f.name === "username" ? "username" : "off");
       }
       input.id = "field-" + f.name;
       input.name = f.name;
@@ -129,6 +182,10 @@
     Array.prototype.forEach.call($("fields").querySelectorAll("input, select"), function (el) {
       if (el.name !== "password") { credentials[el.name] = el.value; }
     });
+    finish(credentials);
+  }
+
+  function finish(credentials) {
     show("progress");
     call("/connections", "POST", { provider: provider, credentials: credentials }).then(success, function (err) {
       if (err.status === 410 || err.status === 401) { fatal(err); return; }
