@@ -162,7 +162,7 @@ CREATE INDEX sync_logs_started ON sync_logs (started_at, id);
 CREATE INDEX sync_logs_connection ON sync_logs (connection_id, started_at, id);
 CREATE INDEX sync_logs_in_progress ON sync_logs (status) WHERE status = 'in_progress';
 
--- Hosted-link sessions (SPEC §3): a URL a script hands to a person to connect a bank.
+-- Hosted-link sessions (docs/api.md, Hosted-link sessions): a URL a script hands to a person to connect a bank.
 -- Only a SHA-256 of the token is stored.
 CREATE TABLE hosted_link_sessions (
     id             BLOB PRIMARY KEY NOT NULL,

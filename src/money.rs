@@ -13,6 +13,11 @@ pub fn minor_digits(iso_currency_code: &str) -> u32 {
     }
 }
 
+/// The largest magnitude one amount may have, in minor units (10^15: ten trillion dollars in
+/// cents). Far beyond any household's money, and small enough that sums of millions of rows
+/// stay exact in the `i128` the aggregates use.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
 /// Why a decimal string is not an amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -53,6 +58,9 @@ pub fn parse_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
         joined.push('0');
     }
     let magnitude: i64 = joined.parse().map_err(|_| AmountError::OutOfRange)?;
+    if magnitude > MAX_MINOR {
+        return Err(AmountError::OutOfRange);
+    }
     Ok(if negative { -magnitude } else { magnitude })
 }
 
@@ -73,13 +81,14 @@ pub fn decimal_to_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
 }
 
 /// Formats minor units as a decimal string with exactly `digits` decimals (`-2500.00`).
-pub fn format_minor(minor: i64, digits: u32) -> String {
+pub fn format_minor(minor: impl Into<i128>, digits: u32) -> String {
+    let minor: i128 = minor.into();
     let sign = if minor < 0 { "-" } else { "" };
     let magnitude = minor.unsigned_abs();
     if digits == 0 {
         return format!("{sign}{magnitude}");
     }
-    let scale = 10u64.pow(digits);
+    let scale = 10u128.pow(digits);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -106,6 +115,10 @@ mod tests {
         assert_eq!(format_minor(-5, 2), "-0.05");
         assert_eq!(format_minor(1234, 0), "1234");
         assert_eq!(format_minor(1234, 3), "1.234");
+        assert_eq!(
+            format_minor(i128::from(i64::MAX) * 4, 2),
+            "368934881474191032.28"
+        );
     }
 
     #[test]
@@ -116,6 +129,15 @@ mod tests {
         assert_eq!(parse_minor("1e5", 2), Err(AmountError::NotANumber));
         assert_eq!(
             parse_minor("99999999999999999999", 2),
+            Err(AmountError::OutOfRange)
+        );
+        assert_eq!(
+            parse_minor("92233720368547758.07", 2),
+            Err(AmountError::OutOfRange)
+        );
+        assert_eq!(parse_minor("10000000000000.00", 2), Ok(MAX_MINOR));
+        assert_eq!(
+            parse_minor("-10000000000000.01", 2),
             Err(AmountError::OutOfRange)
         );
     }

@@ -1,4 +1,4 @@
-//! `/api/v1/accounts`: bank accounts of active (not disconnected) connections (SPEC §2.4).
+//! `/api/v1/accounts`: bank accounts of active (not disconnected) connections (docs/api.md, Resources).
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

@@ -1,4 +1,4 @@
-//! `/api/v1/api-keys`: minting, listing and revoking keys (SPEC §2.2).
+//! `/api/v1/api-keys`: minting, listing and revoking keys (docs/api.md, Surfaces and auth).
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

@@ -1,4 +1,4 @@
-//! `/api/v1/connections`: bank logins (SPEC §2.3), their syncs and pause switch.
+//! `/api/v1/connections`: bank logins (docs/api.md, Resources), their syncs and pause switch.
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

@@ -1,5 +1,5 @@
 //! The single mapping from errors to HTTP: `crate::Error`, poem's and poem-openapi's own
-//! errors all become the SPEC §1.4 envelope `{"error":{"code","message"}}`. Internal causes
+//! errors all become the error envelope (docs/api.md, Errors) `{"error":{"code","message"}}`. Internal causes
 //! are logged here and nowhere reach the client.
 
 use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError, ResponseError};

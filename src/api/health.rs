@@ -1,4 +1,4 @@
-//! Unauthenticated probes and the version endpoint (SPEC §1.2).
+//! Unauthenticated probes and the version endpoint (docs/api.md, Surfaces and auth).
 
 use poem::web::Data;
 use poem_openapi::payload::Json;

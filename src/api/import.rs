@@ -1,4 +1,4 @@
-//! `POST /api/v1/connections/csv/import` (SPEC §2.7): multipart (`file` part plus fields)
+//! `POST /api/v1/connections/csv/import` (docs/api.md, Resources): multipart (`file` part plus fields)
 //! or JSON with `csv_base64`. The work is `service::import`, shared with the CLI.
 
 use base64::Engine;

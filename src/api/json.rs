@@ -1,5 +1,5 @@
 //! `JsonBody<T>`: poem-openapi's JSON request payload, with errors that name the field
-//! (`field `name` is required`, `field `email` must be a string`) as SPEC §1.4 asks.
+//! (`field `name` is required`, `field `email` must be a string`) as docs/api.md (Errors) asks.
 
 use std::ops::Deref;
 

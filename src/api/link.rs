@@ -1,4 +1,4 @@
-//! Hosted-link sessions for agents (SPEC §3.1–3.3): mint, poll, relink.
+//! Hosted-link sessions for agents (docs/api.md, Hosted-link sessions): mint, poll, relink.
 
 use poem::Request;
 use poem::web::Data;

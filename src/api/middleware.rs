@@ -74,7 +74,7 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
     next.call(req).await.map(IntoResponse::into_response)
 }
 
-/// Renders any error as the SPEC §1.4 envelope.
+/// Renders any error as the error envelope (docs/api.md, Errors).
 pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     match next.call(req).await {
         Ok(resp) => Ok(resp.into_response()),

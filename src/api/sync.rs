@@ -1,4 +1,4 @@
-//! `/api/v1/sync` and `/api/v1/sync/logs` (SPEC §2.6).
+//! `/api/v1/sync` and `/api/v1/sync/logs` (docs/api.md, Resources).
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

@@ -1,4 +1,4 @@
-//! `/api/v1/users`: household members (SPEC §2.1).
+//! `/api/v1/users`: household members (docs/api.md, Resources).
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

@@ -1,4 +1,4 @@
-//! The hosted-link session lifecycle (SPEC §3.4, §3.5) as a pure state machine: given what is
+//! The hosted-link session lifecycle (docs/api.md, Hosted-link sessions) as a pure state machine: given what is
 //! stored about a session, an event and the time, it decides the effects to persist or why the
 //! token is refused. No I/O here; the store applies a [`Transition`] in one DB transaction.
 
@@ -75,7 +75,7 @@ impl Transition {
     }
 }
 
-/// Why the token may not do what it asked (§3.5's token gate and Done on a single-use session).
+/// Why the token may not do what it asked (the token gate and Done on a single-use session).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("this link has expired")]
@@ -128,14 +128,14 @@ enum Live {
     Failed,
 }
 
-/// The token gate of §3.5. Uses the token's expiry, not only the effective status: a completed
+/// The token gate (docs/api.md, Hosted-link sessions). Uses the token's expiry, not only the effective status: a completed
 /// multi-use session keeps reading `completed` after `expires_at`, but its token stops working.
 fn gate(s: &Snapshot, now: i64) -> Result<Live, Refusal> {
     match effective_status(s, now) {
         Status::Consumed => Err(Refusal::Consumed),
         Status::Expired => Err(Refusal::Expired),
         _ if now >= s.expires_at => Err(Refusal::Expired),
-        // §3.5: "anything else terminal → GONE"; no such status exists yet.
+        // "Anything else terminal → GONE": no such status exists yet.
         status if status.is_terminal() => Err(Refusal::Gone),
         Status::Pending => Ok(Live::Pending),
         Status::Active => Ok(Live::Active),
@@ -240,7 +240,7 @@ fn finish_running(s: &Snapshot, t: &mut Transition, status: AttemptStatus) {
     t.finish_attempt = s.active_attempt.map(|number| (number, status));
 }
 
-/// Error fields exist only while the status is `failed` (§3.3): leaving it clears them.
+/// Error fields exist only while the status is `failed`: leaving it clears them.
 fn with_error_rule(s: &Snapshot, mut t: Transition) -> Transition {
     t.clear_error = s.status == Status::Failed && t.status != Status::Failed;
     t

@@ -1,4 +1,4 @@
-//! API-key authentication (SPEC §1.3): prefix lookup first, at most two argon2 verifies at
+//! API-key authentication (docs/api.md, Surfaces and auth): prefix lookup first, at most two argon2 verifies at
 //! a time on blocking threads, then a memory cache keyed by SHA-256 of the presented key.
 //! `last_used_at` is gathered in memory and flushed in batches, off the request path.
 

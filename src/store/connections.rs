@@ -296,3 +296,15 @@ pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Res
     .execute(params![id, message, now])?;
     Ok(())
 }
+
+/// The user's oldest live connection through `provider`, if any.
+pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM connections
+             WHERE user_id = ?1 AND provider = ?2 AND status <> 'disconnected'
+             ORDER BY created_at, id LIMIT 1",
+        )?
+        .query_row(params![user_id, provider], |r| r.get(0))
+        .optional()?)
+}

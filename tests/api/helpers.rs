@@ -33,7 +33,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts an app after `tweak` adjusted the default config.
 pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_with_providers(tweak, |config| Providers::from_config(config)).await
+    spawn_with_providers(tweak, Providers::from_config).await
 }
 
 /// Starts an app whose provider registry `providers` builds from the final config.
@@ -159,7 +159,7 @@ pub async fn split(resp: Response) -> (StatusCode, Value) {
     (status, json)
 }
 
-/// Asserts the SPEC §1.4 envelope with `status` and `code`.
+/// Asserts the error envelope (docs/api.md, Errors) with `status` and `code`.
 #[track_caller]
 pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status.as_u16(), want_status, "body: {body}");

@@ -13,6 +13,7 @@ mod binary;
 mod connections;
 mod crash;
 mod errors;
+mod hardening;
 mod health;
 mod import;
 mod layers;

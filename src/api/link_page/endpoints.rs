@@ -1,4 +1,4 @@
-//! The page's JSON calls, `/_link/{token}/*` (SPEC §3.5). The token in the path is the only
+//! The page's JSON calls, `/_link/{token}/*` (docs/api.md, Hosted-link sessions). The token in the path is the only
 //! credential: unknown → 401 `INVALID_TOKEN`; expired → 410 `EXPIRED`; consumed → 410
 //! `CONSUMED`; otherwise finished → 410 `GONE`. The views are redacted (no `user_id`).
 

@@ -112,7 +112,7 @@ fn render_notice(nonce: &str, title: &str, text: &str) -> String {
 
 /// no-store (the URL is a secret), a strict CSP, and no referrer (it would carry the token).
 fn with_headers(mut resp: Response, nonce: &str, origins: &[String]) -> Response {
-    let extra: String = origins.iter().map(|o| format!(" {o}")).collect();
+    let extra: String = origins.iter().flat_map(|o| [" ", o.as_str()]).collect();
     let csp = format!(
         "default-src 'none'; script-src 'nonce-{nonce}'{extra}; style-src 'nonce-{nonce}'; \
          connect-src 'self'{extra}; frame-src{frames}; img-src 'self' data:; base-uri 'none'; \

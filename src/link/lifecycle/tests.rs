@@ -1,5 +1,5 @@
 //! The lifecycle checked against a hand-written table covering every status × event × use ×
-//! expiry, whole-grid invariants, and the stories of §3.4/§3.5 as sentence-named tests.
+//! expiry, whole-grid invariants, and the stories of docs/api.md (Hosted-link sessions) as sentence-named tests.
 
 use super::*;
 
@@ -8,7 +8,7 @@ const BEFORE: i64 = EXPIRES - 1;
 const AFTER: i64 = EXPIRES;
 const STARTED: i64 = 1_000;
 
-/// Expected outcome of each event, written from SPEC §3.4/§3.5 rather than from the code.
+/// Expected outcome of each event, written from the lifecycle table in docs/api.md rather than from the code.
 /// Columns: stored status, events (comma list), use (single|multi|*), time (before|after|*),
 /// outcome (a status, or `!refusal`), attempt effect (`-`, `new`, a finish status, `new+finish`).
 /// The sessions are the canonical ones of `canonical`: an active session runs attempt 1; no

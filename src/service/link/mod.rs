@@ -219,7 +219,7 @@ pub async fn view(state: &AppState, id: IdRef) -> Result<SessionView> {
 fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionView> {
     let attempts = store::attempts(c, row.id)?;
     let results = store::results(c, row.id)?;
-    let snap = snapshot(&row, &attempts, &results)?;
+    let snap = snapshot(&row, &attempts, &results);
     let effective = lifecycle::effective_status(&snap, crate::time::now());
     row.status = effective;
     if effective != Status::Failed {
@@ -233,12 +233,8 @@ fn load_view(c: &rusqlite::Connection, mut row: SessionRow) -> Result<SessionVie
     })
 }
 
-fn snapshot(
-    row: &SessionRow,
-    attempts: &[AttemptRow],
-    results: &[(Uuid, u32)],
-) -> Result<Snapshot> {
-    Ok(Snapshot {
+fn snapshot(row: &SessionRow, attempts: &[AttemptRow], results: &[(Uuid, u32)]) -> Snapshot {
+    Snapshot {
         status: row.status,
         single_use: row.single_use,
         expires_at: row.expires_at,
@@ -249,7 +245,7 @@ fn snapshot(
             .find(|a| a.status == AttemptStatus::Active)
             .map(|a| a.number),
         last_attempt: attempts.last().map_or(0, |a| a.number),
-    })
+    }
 }
 
 fn refusal(r: Refusal) -> Error {
@@ -297,7 +293,7 @@ fn apply_event(
 ) -> Result<(Transition, SessionRow)> {
     let attempts = store::attempts(tx, row.id)?;
     let results = store::results(tx, row.id)?;
-    let snap = snapshot(&row, &attempts, &results)?;
+    let snap = snapshot(&row, &attempts, &results);
     let now = crate::time::now();
     let t = lifecycle::apply(&snap, event, now).map_err(refusal)?;
     store::apply(tx, &row, &t, &row.provider, now)?;

@@ -159,7 +159,7 @@ async fn usable_for_success(state: &AppState, token: &str) -> Result<SessionRow>
             let row = by_token(c, &tok)?;
             let attempts = store::attempts(c, row.id)?;
             let results = store::results(c, row.id)?;
-            let snap = snapshot(&row, &attempts, &results)?;
+            let snap = snapshot(&row, &attempts, &results);
             lifecycle::apply(&snap, &Event::Succeed, crate::time::now()).map_err(refusal)?;
             Ok(row)
         })

@@ -1,4 +1,4 @@
-//! The filters of `GET /api/v1/transactions` (SPEC §2.5) as SQL `AND` terms over `t`.
+//! The filters of `GET /api/v1/transactions` (docs/api.md, Resources) as SQL `AND` terms over `t`.
 
 use std::fmt::Write as _;
 
