@@ -19,6 +19,7 @@ mod import;
 mod layers;
 mod link;
 mod openapi;
+mod provider_crash;
 mod providers;
 mod rate_limit;
 mod simplefin;
