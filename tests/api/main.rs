@@ -25,6 +25,7 @@ mod rate_limit;
 mod simplefin;
 mod sync;
 mod teller;
+mod teller_webhooks;
 mod transactions;
 mod transactions_store;
 mod users;
