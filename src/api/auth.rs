@@ -7,7 +7,10 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey;
 
 use super::error::ApiError;
+use std::net::IpAddr;
+
 use crate::service::auth::{AuthFailure, AuthedKey, Scope};
+use crate::service::rate_limit::{BucketKey, Limited};
 use crate::state::AppState;
 
 /// An API key (`bb_…`) in the `X-API-Key` header. `read_only` keys may call every GET
@@ -26,7 +29,15 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::from(crate::Error::internal("app state missing")))?;
-    match state.auth.authenticate(key.key.trim()).await {
+    let presented = key.key.trim();
+    if let Some(limiter) = &state.unverified_keys {
+        if state.auth.peek(presented).is_none() {
+            limiter
+                .check(&BucketKey::Ip(client_ip(req)))
+                .map_err(too_many_unverified)?;
+        }
+    }
+    match state.auth.authenticate(presented).await {
         Ok(k) => Ok(k),
         Err(AuthFailure::Invalid) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -42,6 +53,26 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
         .into()),
         Err(AuthFailure::Unavailable(e)) => Err(ApiError::from(e).into()),
     }
+}
+
+fn too_many_unverified(limited: Limited) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        format!(
+            "too many unrecognised API keys from this client; retry in {} s",
+            limited.retry_after
+        ),
+    );
+    e.retry_after = Some(limited.retry_after);
+    e
+}
+
+/// The peer's address (no proxy header is trusted here).
+fn client_ip(req: &Request) -> IpAddr {
+    req.remote_addr()
+        .as_socket_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), std::net::SocketAddr::ip)
 }
 
 impl ApiKeyAuth {

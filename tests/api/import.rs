@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use crate::helpers::*;
 use base64::Engine;
 use reqwest::Method;
@@ -307,11 +309,12 @@ async fn writes_during_a_large_import_wait_their_turn_and_succeed() {
     let mut csv = String::from("Date,Description,Amount\n");
     for i in 0..40_000 {
         let (m, d) = (i % 12 + 1, i % 28 + 1);
-        csv.push_str(&format!(
-            "2025-{m:02}-{d:02},Shop {i},-{}.{:02}\n",
+        let _ = writeln!(
+            csv,
+            "2025-{m:02}-{d:02},Shop {i},-{}.{:02}",
             i % 500,
             i % 100
-        ));
+        );
     }
     let form = reqwest::multipart::Form::new()
         .part(
