@@ -17,8 +17,10 @@ pub fn build(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/", service)
         .around(rate_limit::limit_requests)
+        .around(middleware::drop_empty_query_values)
         .around(middleware::limit_body)
         .around(middleware::envelope_errors)
+        .around(middleware::security_headers)
         .around(middleware::log_requests)
         .data(state)
 }

@@ -55,6 +55,8 @@ pub struct Config {
     pub scheduler: bool,
     /// How long in-flight requests may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Trust `X-Forwarded-Host`/`-Proto` (only behind a reverse proxy that sets them).
+    pub trust_forwarded_headers: bool,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
     /// SimpleFIN Bridge settings.
@@ -139,6 +141,7 @@ impl Config {
             sync_interval: parse_interval(DEFAULT_SYNC_INTERVAL).expect("the default parses"),
             scheduler: true,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            trust_forwarded_headers: false,
             encryption_key: None,
             simplefin: SimpleFinConfig {
                 enabled: true,

@@ -77,6 +77,9 @@ struct ServeArgs {
     /// Do not run scheduled syncs (manual and initial syncs still run).
     #[arg(long, env = "BREADBOX_NO_SCHEDULER", value_parser = clap::builder::BoolishValueParser::new())]
     no_scheduler: bool,
+    /// Build hosted-link URLs from X-Forwarded-Host/-Proto (set only behind a reverse proxy).
+    #[arg(long, env = "BREADBOX_TRUST_FORWARDED_HEADERS", value_parser = clap::builder::BoolishValueParser::new())]
+    trust_forwarded_headers: bool,
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
@@ -220,6 +223,7 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.demo = args.demo;
     config.sync_interval = args.sync_interval;
     config.scheduler = !args.no_scheduler;
+    config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
     config.simplefin.enabled = args.simplefin == "on";
     config.simplefin.allow_http = args.simplefin_allow_http;

@@ -80,6 +80,7 @@ pub struct ConnectionList {
 
 /// `POST /api/v1/connections` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CreateConnectionRequest {
     /// An enabled provider (see `GET /api/v1/providers`).
     pub provider: String,
@@ -92,6 +93,7 @@ pub struct CreateConnectionRequest {
 
 /// `POST /api/v1/connections/{id}/paused` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct PausedRequest {
     pub paused: bool,
 }
@@ -134,8 +136,8 @@ impl ConnectionsApi {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
         let status = status.0.map(|s| s.0);
-        let user_id = match user_id.0 {
-            Some(u) => Some(svc::resolve_user(&state, parse_id(&u, "user")?).await?),
+        let user_id = match super::id_param("user_id", user_id.0)? {
+            Some(u) => Some(svc::resolve_user(&state, u).await?),
             None => None,
         };
         let filter = ConnectionFilter { user_id, status };

@@ -113,6 +113,7 @@ pub enum BulkSyncTriggered {
 
 /// `POST /api/v1/sync` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct SyncRequestBody {
     /// One connection (UUID or short_id); absent = every active connection.
     pub connection_id: Option<String>,
@@ -185,12 +186,8 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let connection_id = match connection_id.0 {
-            Some(c) => Some(
-                crate::service::connections::get(&state, parse_id(&c, "connection")?)
-                    .await?
-                    .id,
-            ),
+        let connection_id = match super::id_param("connection_id", connection_id.0)? {
+            Some(c) => Some(crate::service::connections::get(&state, c).await?.id),
             None => None,
         };
         let filter = SyncLogFilter {
