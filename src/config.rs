@@ -61,6 +61,73 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// Plaid, when both its client id and secret are configured.
     pub plaid: Option<crate::providers::plaid::PlaidConfig>,
+    /// SimpleFIN Bridge settings.
+    pub simplefin: SimpleFinConfig,
+    /// Teller; enabled when `teller.application_id` is set.
+    pub teller: TellerConfig,
+}
+
+/// SimpleFIN Bridge settings.
+#[derive(Debug, Clone)]
+pub struct SimpleFinConfig {
+    /// On by default: SimpleFIN needs no server secret.
+    pub enabled: bool,
+    /// Accepts `http://` claim and access URLs (tests and local bridges only).
+    pub allow_http: bool,
+}
+
+/// Teller settings (values from the Teller dashboard).
+#[derive(Clone)]
+pub struct TellerConfig {
+    /// `app_…` from Application Settings; Teller is off without it.
+    pub application_id: Option<String>,
+    /// `sandbox`, `development` or `production` (what Teller Connect opens).
+    pub environment: String,
+    /// The client certificate from `teller.zip` (`certificate.pem`); mTLS.
+    pub certificate: Option<PathBuf>,
+    /// Its private key (`private_key.pem`).
+    pub private_key: Option<PathBuf>,
+    /// The webhook signing secret; webhooks are refused (401) without it.
+    pub signing_secret: Option<String>,
+    /// API base URL.
+    pub base_url: String,
+    /// An extra trusted root certificate (PEM), for a local upstream.
+    pub ca_certificate: Option<PathBuf>,
+    /// Where the page loads Teller Connect from (the CSP allows exactly its origin).
+    pub connect_url: String,
+}
+
+impl Default for TellerConfig {
+    fn default() -> Self {
+        Self {
+            application_id: None,
+            environment: "sandbox".into(),
+            certificate: None,
+            private_key: None,
+            signing_secret: None,
+            base_url: "https://api.teller.io".into(),
+            ca_certificate: None,
+            connect_url: "https://cdn.teller.io/connect/connect.js".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for TellerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TellerConfig")
+            .field("application_id", &self.application_id)
+            .field("environment", &self.environment)
+            .field("certificate", &self.certificate)
+            .field("private_key", &self.private_key)
+            .field(
+                "signing_secret",
+                &self.signing_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("base_url", &self.base_url)
+            .field("ca_certificate", &self.ca_certificate)
+            .field("connect_url", &self.connect_url)
+            .finish()
+    }
 }
 
 impl Config {
@@ -79,6 +146,11 @@ impl Config {
             trust_forwarded_headers: false,
             encryption_key: None,
             plaid: None,
+            simplefin: SimpleFinConfig {
+                enabled: true,
+                allow_http: false,
+            },
+            teller: TellerConfig::default(),
         }
     }
 }
@@ -99,6 +171,8 @@ impl std::fmt::Debug for Config {
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
             .field("plaid", &self.plaid)
+            .field("simplefin", &self.simplefin)
+            .field("teller", &self.teller)
             .finish_non_exhaustive()
     }
 }

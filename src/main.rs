@@ -95,6 +95,14 @@ struct ServeArgs {
     encryption_key: Option<String>,
     #[command(flatten)]
     plaid: PlaidArgs,
+    /// SimpleFIN Bridge: `on` (default; it needs no server secret) or `off`.
+    #[arg(long, env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
+    simplefin: String,
+    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
+    #[arg(long, env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    simplefin_allow_http: bool,
+    #[command(flatten)]
+    teller: TellerArgs,
 }
 
 /// Plaid is enabled when both its client id and secret are set.
@@ -160,6 +168,62 @@ impl PlaidArgs {
         c.client_name = self.client_name;
         c.redirect_uri = self.redirect_uri.filter(|s| !s.trim().is_empty());
         Some(c)
+    }
+}
+
+/// Teller: on when an application id is set (values from the Teller dashboard).
+#[derive(Args)]
+struct TellerArgs {
+    /// Application id (`app_…`, Application Settings); turns Teller on.
+    #[arg(long = "teller-application-id", env = "BREADBOX_TELLER_APPLICATION_ID")]
+    application_id: Option<String>,
+    /// Environment Teller Connect opens.
+    #[arg(long = "teller-environment", env = "BREADBOX_TELLER_ENVIRONMENT", default_value = "sandbox", value_parser = ["sandbox", "development", "production"])]
+    environment: String,
+    /// Client certificate (`certificate.pem` from teller.zip); required outside sandbox.
+    #[arg(long = "teller-certificate", env = "BREADBOX_TELLER_CERTIFICATE")]
+    certificate: Option<PathBuf>,
+    /// Its private key (`private_key.pem` from teller.zip).
+    #[arg(long = "teller-private-key", env = "BREADBOX_TELLER_PRIVATE_KEY")]
+    private_key: Option<PathBuf>,
+    /// Webhook signing secret; without it webhooks are refused.
+    #[arg(
+        long = "teller-signing-secret",
+        env = "BREADBOX_TELLER_SIGNING_SECRET",
+        hide_env_values = true
+    )]
+    signing_secret: Option<String>,
+    /// Teller API base URL.
+    #[arg(
+        long = "teller-base-url",
+        env = "BREADBOX_TELLER_BASE_URL",
+        default_value = "https://api.teller.io"
+    )]
+    base_url: String,
+    /// An extra trusted root certificate (PEM) for the API, e.g. a local upstream.
+    #[arg(long = "teller-ca-certificate", env = "BREADBOX_TELLER_CA_CERTIFICATE")]
+    ca_certificate: Option<PathBuf>,
+    /// Where the hosted page loads Teller Connect from.
+    #[arg(
+        long = "teller-connect-url",
+        env = "BREADBOX_TELLER_CONNECT_URL",
+        default_value = "https://cdn.teller.io/connect/connect.js"
+    )]
+    connect_url: String,
+}
+
+impl From<TellerArgs> for breadbox::config::TellerConfig {
+    fn from(a: TellerArgs) -> Self {
+        Self {
+            application_id: a.application_id.filter(|s| !s.trim().is_empty()),
+            environment: a.environment,
+            certificate: a.certificate,
+            private_key: a.private_key,
+            signing_secret: a.signing_secret.filter(|s| !s.is_empty()),
+            base_url: a.base_url,
+            ca_certificate: a.ca_certificate,
+            connect_url: a.connect_url,
+        }
     }
 }
 
@@ -241,6 +305,9 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
     config.plaid = args.plaid.into_config();
+    config.simplefin.enabled = args.simplefin == "on";
+    config.simplefin.allow_http = args.simplefin_allow_http;
+    config.teller = args.teller.into();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;

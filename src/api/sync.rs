@@ -90,7 +90,8 @@ impl SyncTriggered {
 #[derive(Debug, Object)]
 pub struct SkippedConnection {
     pub id: String,
-    /// `sync_in_progress`, `paused` or `pending_reauth`.
+    /// `sync_in_progress`, `paused`, `pending_reauth` or `request_budget` (the provider's
+    /// daily request budget is used up, e.g. SimpleFIN's 24 a day).
     pub reason: String,
 }
 

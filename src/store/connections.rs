@@ -301,6 +301,16 @@ pub fn relink(
     Ok(())
 }
 
+/// Shows a provider's warning on an `active` connection (cleared by the next clean sync).
+pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connections SET error_code = 'PROVIDER_WARNING', error_message = ?2,
+            updated_at = ?3 WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![id, message, now])?;
+    Ok(())
+}
+
 /// The user's oldest live connection through `provider`, if any.
 pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
     Ok(conn

@@ -5,6 +5,7 @@
 
 mod bank_fixture;
 mod fake_plaid;
+mod fake_upstream;
 mod helpers;
 
 mod accounts;
@@ -21,9 +22,13 @@ mod link;
 mod mcp;
 mod openapi;
 mod plaid;
+mod provider_crash;
 mod providers;
 mod rate_limit;
+mod simplefin;
 mod sync;
+mod teller;
+mod teller_webhooks;
 mod transactions;
 mod transactions_store;
 mod users;

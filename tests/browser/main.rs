@@ -26,6 +26,10 @@ fn plaid_history(item_id: &str, n: usize) -> Vec<fake_plaid::Txn> {
         })
         .collect()
 }
+#[path = "../api/fake_upstream/mod.rs"]
+mod fake_upstream;
+
+mod banks;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -97,10 +97,37 @@
       if (flow.kind === "script") { runScript(flow, ""); return; }
       $("form-title").textContent = "Sign in to " + flow.institution_name;
       renderFields(flow.fields);
+      $("help").hidden = !flow.help_url;
+      if (flow.help_url) { $("help-link").href = flow.help_url; }
       $("back").hidden = !!(session && session.provider);
       show("form");
     }, fatal);
   }
+
+  // Providers whose own script runs the sign-in: each gets the flow's config and calls
+  // done(credentials) or fail({code, message}). The server's CSP allows only that script's origin.
+  var SCRIPT_FLOWS = {
+    teller: function (config, done, fail) {
+      if (!window.TellerConnect) { fail({ code: "SCRIPT_FAILED", message: "Teller Connect did not load." }); return; }
+      var options = {
+        applicationId: config.applicationId,
+        environment: config.environment,
+        products: config.products,
+        onSuccess: function (enrollment) {
+          var e = (enrollment && enrollment.enrollment) || {};
+          done({
+            access_token: enrollment && enrollment.accessToken,
+            enrollment_id: e.id,
+            institution_name: (e.institution && e.institution.name) || ""
+          });
+        },
+        onExit: function () { fail({ code: "USER_EXIT", message: "Teller Connect was closed before the bank was connected." }); },
+        onFailure: function (f) { fail({ code: "TELLER_FAILURE", message: (f && f.message) || "Teller Connect could not connect the bank." }); }
+      };
+      if (config.enrollmentId) { options.enrollmentId = config.enrollmentId; }
+      window.TellerConnect.setup(options).open();
+    }
+  };
 
   function renderFields(fields) {
     var box = $("fields");
@@ -121,7 +148,7 @@
       } else {
         input = document.createElement("input");
         input.type = f.kind === "password" ? "password" : "text";
-        input.autocomplete = f.kind === "password" ? "current-password" : "username";
+        input.autocomplete = f.kind === "password" ? "current-password" : (f.name === "username" ? "username" : "off");
       }
       input.id = "field-" + f.name;
       input.name = f.name;
@@ -145,6 +172,18 @@
   // provider's error_code to /fail. config.resume_option receives the page's URL when an
   // OAuth bank sends the browser back to /link/return.
   function runScript(flow, resumeUrl) {
+    var runner = SCRIPT_FLOWS[flow.provider];
+    if (runner) {
+      show("progress");
+      loadScript(flow.script_url).then(function () {
+        runner(flow.config || {}, finish, function (err) {
+          exited({ error_code: err.code, display_message: err.message });
+        });
+      }, function () {
+        exited({ error_code: "SCRIPT_FAILED", display_message: "Could not load the sign-in window. Check your connection and try again." });
+      });
+      return;
+    }
     var cfg = flow.config || {};
     $("loading-text").textContent = "Opening " + flow.institution_name + "…";
     show("loading");

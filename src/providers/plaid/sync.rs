@@ -116,5 +116,6 @@ pub fn to_batch(pages: Pages, accounts: &[Account]) -> Result<SyncBatch, Provide
         removed: pages.removed,
         next_cursor: pages.next_cursor,
         accounts,
+        ..SyncBatch::default()
     })
 }
