@@ -11,6 +11,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_RATE_LIMIT_RPM: u32 = 6000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 500;
 pub const DEFAULT_SYNC_INTERVAL: &str = "12h";
+pub const DEFAULT_BACKUP_INTERVAL: &str = "1d";
+pub const DEFAULT_BACKUP_KEEP: u16 = 7;
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -65,6 +67,14 @@ pub struct Config {
     pub simplefin: SimpleFinConfig,
     /// Teller; enabled when `teller.application_id` is set.
     pub teller: TellerConfig,
+    /// Serves Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+    /// Directory for scheduled backups; `None` turns them off.
+    pub backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken.
+    pub backup_interval: Duration,
+    /// How many scheduled backups are kept (older ones are deleted).
+    pub backup_keep: usize,
 }
 
 /// SimpleFIN Bridge settings.
@@ -151,6 +161,10 @@ impl Config {
                 allow_http: false,
             },
             teller: TellerConfig::default(),
+            metrics: false,
+            backup_dir: None,
+            backup_interval: parse_interval(DEFAULT_BACKUP_INTERVAL).expect("the default parses"),
+            backup_keep: usize::from(DEFAULT_BACKUP_KEEP),
         }
     }
 }
@@ -173,6 +187,10 @@ impl std::fmt::Debug for Config {
             .field("plaid", &self.plaid)
             .field("simplefin", &self.simplefin)
             .field("teller", &self.teller)
+            .field("metrics", &self.metrics)
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_interval", &self.backup_interval)
+            .field("backup_keep", &self.backup_keep)
             .finish_non_exhaustive()
     }
 }

@@ -22,6 +22,9 @@ struct Cli {
         default_value = config::DEFAULT_DATA_DIR
     )]
     data_dir: PathBuf,
+    /// Log lines on stderr: `text` (colours only on a terminal) or `json` (one object a line).
+    #[arg(long, global = true, env = "BREADBOX_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,10 +42,28 @@ enum Command {
     /// Import bank files.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    /// Write a backup (database snapshot + encryption key, checksummed) to FILE, or to a
+    /// new timestamped file when FILE is a directory. Safe while the server runs.
     Backup {
-        /// Destination file (must not exist).
+        /// Destination file (must not exist) or directory.
         file: PathBuf,
+        /// The key in use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
+    },
+    /// Check a backup and make it the data directory's database (the server must be stopped).
+    Restore {
+        /// A file written by `breadbox backup` or by scheduled backups.
+        file: PathBuf,
+        /// Replace an existing database (the current files are kept, renamed).
+        #[arg(long)]
+        force: bool,
+        /// Only check the backup; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The key the server will use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
     },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
@@ -103,6 +124,18 @@ struct ServeArgs {
     simplefin_allow_http: bool,
     #[command(flatten)]
     teller: TellerArgs,
+    /// Serve Prometheus metrics at /metrics (no user data in labels).
+    #[arg(long, env = "BREADBOX_METRICS", value_parser = clap::builder::BoolishValueParser::new())]
+    metrics: bool,
+    /// Directory for scheduled backups (database + key); off when unset.
+    #[arg(long, env = "BREADBOX_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken, e.g. `1d`, `12h`.
+    #[arg(long, env = "BREADBOX_BACKUP_INTERVAL", default_value = config::DEFAULT_BACKUP_INTERVAL, value_parser = config::parse_interval)]
+    backup_interval: std::time::Duration,
+    /// How many scheduled backups to keep (older ones are deleted).
+    #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = config::DEFAULT_BACKUP_KEEP, value_parser = clap::value_parser!(u16).range(1..))]
+    backup_keep: u16,
 }
 
 /// Plaid is enabled when both its client id and secret are set.
@@ -261,7 +294,7 @@ enum UsersCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.log_format == "json");
     let result = match cli.command {
         Command::Serve(args) => serve(cli.data_dir, args),
         Command::Keys(cmd) => keys(&cli.data_dir, cmd),
@@ -269,12 +302,25 @@ fn main() -> ExitCode {
             cli::users_add(&cli.data_dir, &name, email.as_deref())
         }
         Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
-        Command::Backup { file } => cli::backup(&cli.data_dir, &file),
+        Command::Backup {
+            file,
+            encryption_key,
+        } => cli::backup::backup(&cli.data_dir, &file, encryption_key.as_deref()),
         Command::Mcp(args) => mcp(&args),
-        Command::Openapi => {
-            println!("{}", breadbox::api::service(None).spec());
-            Ok(())
+        Command::Restore {
+            file,
+            force,
+            dry_run,
+            encryption_key,
+        } => {
+            let opts = breadbox::store::backup::restore::Options {
+                force,
+                dry_run,
+                configured_key: encryption_key,
+            };
+            cli::backup::restore(&cli.data_dir, &file, &opts)
         }
+        Command::Openapi => print_stdout(&breadbox::api::service(None).spec()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -308,6 +354,12 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.simplefin.enabled = args.simplefin == "on";
     config.simplefin.allow_http = args.simplefin_allow_http;
     config.teller = args.teller.into();
+    config.metrics = args.metrics;
+    config.backup_dir = args.backup_dir;
+    config.backup_interval = args.backup_interval;
+    config.backup_keep = usize::from(args.backup_keep);
+    // Held until the server stops: a second server or a restore on this directory is refused.
+    let _lock = breadbox::store::lock::DataDirLock::acquire(&config.data_dir)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;
@@ -327,11 +379,28 @@ fn mcp(args: &McpArgs) -> anyhow::Result<()> {
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
-fn init_tracing() {
+fn init_tracing(json: bool) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
+    }
+}
+
+/// Writes `text` and a newline to stdout; a reader that stops early (`breadbox openapi |
+/// head`) closes the pipe, which is a normal end here, not a panic.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

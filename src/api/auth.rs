@@ -41,12 +41,12 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
 /// A key not yet verified costs an argon2 verify: draw one token from the client IP's
 /// bucket for it, or answer 429 `RATE_LIMITED` with `Retry-After`.
 pub fn limit_unverified(state: &AppState, req: &Request, presented: &str) -> Result<(), ApiError> {
-    if let Some(limiter) = &state.unverified_keys {
-        if state.auth.peek(presented).is_none() {
-            limiter
-                .check(&BucketKey::Ip(client_ip(req)))
-                .map_err(too_many_unverified)?;
-        }
+    if let Some(limiter) = &state.unverified_keys
+        && state.auth.peek(presented).is_none()
+    {
+        limiter
+            .check(&BucketKey::Ip(client_ip(req)))
+            .map_err(too_many_unverified)?;
     }
     Ok(())
 }

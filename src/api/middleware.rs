@@ -178,7 +178,12 @@ pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result
         Ok(resp) => Ok(resp.into_response()),
         Err(err) => {
             let api: ApiError = error::from_poem(&err);
-            Ok(api.into_response())
+            let mut resp = api.into_response();
+            // The matched route template, for `/metrics`.
+            if let Some(pattern) = err.data::<poem::PathPattern>() {
+                resp.set_data(pattern.clone());
+            }
+            Ok(resp)
         }
     }
 }

@@ -311,6 +311,18 @@ pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Res
     Ok(())
 }
 
+/// The oldest connection's sealed credentials, to check the encryption key against.
+pub fn first_sealed(conn: &Connection) -> Result<Option<(Uuid, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, credentials FROM connections WHERE credentials IS NOT NULL
+             ORDER BY created_at LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// The user's oldest live connection through `provider`, if any.
 pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
     Ok(conn

@@ -128,7 +128,12 @@ impl SyncEngine {
         let started = Instant::now();
         let outcome = self.fetch_and_apply(&conn, log_id, started).await;
         if let Err(failure) = outcome {
-            tracing::warn!(connection = %conn.id, error = %failure, "sync failed");
+            // The cause of our own failures goes to the log (never to the API).
+            let cause = match &failure {
+                Failure::Local(Error::Internal(c) | Error::DatabaseUnavailable(c)) => c.0.as_str(),
+                _ => "",
+            };
+            tracing::warn!(connection = %conn.id, error = %failure, cause, "sync failed");
             if let Err(e) = self.record_failure(&conn, log_id, &failure, started).await {
                 tracing::error!(connection = %conn.id, error = %e, "could not record sync failure");
             }
@@ -148,7 +153,7 @@ impl SyncEngine {
             ))
         })?;
         let secret = match &conn.credentials {
-            Some(sealed) => self.secrets.open(sealed).map_err(Failure::Local)?,
+            Some(sealed) => self.secrets.open(sealed).map_err(|_| Failure::Key)?,
             None => String::new(),
         };
         let conn_id = conn.id;
@@ -258,6 +263,12 @@ enum Failure {
     Config(String),
     #[error("{0}")]
     Local(Error),
+    #[error(
+        "the stored credentials cannot be decrypted: this server's encryption key is not the \
+         one they were sealed with (restore the encryption.key that belongs to this database, \
+         or set BREADBOX_ENCRYPTION_KEY to it)"
+    )]
+    Key,
 }
 
 impl Failure {
@@ -275,7 +286,8 @@ impl Failure {
                 "PROVIDER_NOT_CONFIGURED",
                 m.clone(),
             ),
-            // Our own failure (e.g. disk full): the bank is fine, keep the status.
+            // Our own failures: the bank is fine, keep the status.
+            Self::Key => (None, "INTERNAL_ERROR", self.to_string()),
             Self::Local(_) => (
                 None,
                 "INTERNAL_ERROR",
