@@ -38,6 +38,7 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
 
 /// Everything `serve` needs.
 #[derive(Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent on/off switches, one per flag
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,

@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys offline (mint the first key here).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -86,6 +86,7 @@ enum ImportCommand {
 }
 
 #[derive(Args)]
+#[allow(clippy::struct_excessive_bools)] // independent command-line switches
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BREADBOX_LISTEN", default_value = config::DEFAULT_LISTEN)]
@@ -296,7 +297,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format == "json");
     let result = match cli.command {
-        Command::Serve(args) => serve(cli.data_dir, args),
+        Command::Serve(args) => serve(cli.data_dir, *args),
         Command::Keys(cmd) => keys(&cli.data_dir, cmd),
         Command::Users(UsersCommand::Add { name, email }) => {
             cli::users_add(&cli.data_dir, &name, email.as_deref())

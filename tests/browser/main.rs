@@ -104,10 +104,10 @@ async fn screenshot(c: &Client, name: &str) {
 async fn visible(c: &Client, css: &str) -> fantoccini::elements::Element {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            if el.is_displayed().await.unwrap_or(false) {
-                return el;
-            }
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && el.is_displayed().await.unwrap_or(false)
+        {
+            return el;
         }
         assert!(Instant::now() < deadline, "{css} never became visible");
         tokio::time::sleep(Duration::from_millis(50)).await;
