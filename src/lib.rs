@@ -14,6 +14,7 @@ pub mod ids;
 pub mod import;
 pub mod keys;
 pub mod link;
+pub mod mcp;
 pub mod money;
 mod mutex;
 pub mod providers;
@@ -37,6 +38,7 @@ use store::Db;
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
 /// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    providers::check(&config).map_err(|e| anyhow::anyhow!(e))?;
     let providers = providers::Providers::from_config(&config);
     prepare_with(config, providers)
 }

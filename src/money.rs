@@ -64,6 +64,22 @@ pub fn parse_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
     Ok(if negative { -magnitude } else { magnitude })
 }
 
+/// Converts a provider's decimal string (`"-42.50"`, `"1234.5"`, `"0.125"`) to minor units
+/// with `digits` decimals through `rust_decimal`, never a float. Upstream values with more
+/// decimals than the currency has (a feed sending fractions of a cent) are rounded half to
+/// even instead of failing the whole sync.
+pub fn decimal_to_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
+    use rust_decimal::prelude::ToPrimitive as _;
+    let value: rust_decimal::Decimal = text.trim().parse().map_err(|_| AmountError::NotANumber)?;
+    let scale = rust_decimal::Decimal::from(10_i64.pow(digits));
+    value
+        .checked_mul(scale)
+        .ok_or(AmountError::OutOfRange)?
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        .to_i64()
+        .ok_or(AmountError::OutOfRange)
+}
+
 /// Formats minor units as a decimal string with exactly `digits` decimals (`-2500.00`).
 pub fn format_minor(minor: impl Into<i128>, digits: u32) -> String {
     let minor: i128 = minor.into();
@@ -122,6 +138,29 @@ mod tests {
         assert_eq!(parse_minor("10000000000000.00", 2), Ok(MAX_MINOR));
         assert_eq!(
             parse_minor("-10000000000000.01", 2),
+            Err(AmountError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn provider_decimals_become_exact_minor_units() {
+        assert_eq!(decimal_to_minor("-42.50", 2), Ok(-4250));
+        assert_eq!(decimal_to_minor("2500", 2), Ok(250_000));
+        assert_eq!(decimal_to_minor(" 0.1 ", 2), Ok(10));
+        // 0.1 + 0.2 style traps: exact, not 30.000000000000004.
+        assert_eq!(decimal_to_minor("0.30", 2), Ok(30));
+        assert_eq!(
+            decimal_to_minor("1234567890123.45", 2),
+            Ok(123_456_789_012_345)
+        );
+        assert_eq!(decimal_to_minor("0.125", 2), Ok(12));
+        assert_eq!(decimal_to_minor("0.135", 2), Ok(14));
+        assert_eq!(decimal_to_minor("7", 0), Ok(7));
+        assert_eq!(decimal_to_minor("1.2345", 3), Ok(1234));
+        assert_eq!(decimal_to_minor("abc", 2), Err(AmountError::NotANumber));
+        assert_eq!(decimal_to_minor("", 2), Err(AmountError::NotANumber));
+        assert_eq!(
+            decimal_to_minor("99999999999999999999999", 2),
             Err(AmountError::OutOfRange)
         );
     }

@@ -61,6 +61,19 @@ pub fn parse_id(raw: &str, what: &str) -> Result<IdRef, ApiError> {
     IdRef::parse(raw).ok_or_else(|| ApiError::not_found(what))
 }
 
+/// Parses an id query parameter (UUID or short_id); empty = absent; anything else is 400.
+pub fn id_param(name: &str, raw: Option<String>) -> Result<Option<IdRef>, ApiError> {
+    raw.filter(|s| !s.is_empty())
+        .map(|s| {
+            IdRef::parse(&s).ok_or_else(|| {
+                ApiError::invalid_parameter(format!(
+                    "{name} must be a UUID or an 8-character short_id"
+                ))
+            })
+        })
+        .transpose()
+}
+
 /// The typed API and its generated OpenAPI document.
 pub type Service = OpenApiService<
     (

@@ -3,11 +3,13 @@
 
 use uuid::Uuid;
 
-use crate::domain::{ConnectionStatus, SyncTrigger};
+use crate::domain::{ConnectionStatus, SyncStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::state::AppState;
+use crate::store::Page;
 use crate::store::connections;
+use crate::store::sync_logs::{self, SyncLogFilter, SyncLogKey, SyncLogRow};
 
 /// Why a connection was left out of a bulk trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub enum SkipReason {
     Paused,
     PendingReauth,
     SyncInProgress,
+    /// The provider's request budget is used up for now (SimpleFIN: 24 a day).
+    RequestBudget,
 }
 
 impl SkipReason {
@@ -23,6 +27,7 @@ impl SkipReason {
             Self::Paused => "paused",
             Self::PendingReauth => "pending_reauth",
             Self::SyncInProgress => "sync_in_progress",
+            Self::RequestBudget => "request_budget",
         }
     }
 }
@@ -49,6 +54,7 @@ pub async fn trigger_all(state: &AppState) -> Result<Triggered> {
             None => match trigger_one(state, &IdRef::Uuid(id)).await {
                 Ok(_) => None,
                 Err(Error::SyncInProgress) => Some(SkipReason::SyncInProgress),
+                Err(Error::Conflict(_)) => Some(SkipReason::RequestBudget),
                 // Disconnected between the listing and the trigger.
                 Err(Error::NotFound(_)) => continue,
                 Err(e) => return Err(e),
@@ -60,6 +66,29 @@ pub async fn trigger_all(state: &AppState) -> Result<Triggered> {
         }
     }
     Ok(out)
+}
+
+/// One page of sync logs, newest first: `connection` narrows to one connection (404 when
+/// unknown), `status` to one status.
+pub async fn logs(
+    state: &AppState,
+    connection: Option<IdRef>,
+    status: Option<SyncStatus>,
+    limit: u32,
+    after: Option<SyncLogKey>,
+) -> Result<Page<SyncLogRow, SyncLogKey>> {
+    let connection_id = match connection {
+        Some(c) => Some(super::connections::get(state, c).await?.id),
+        None => None,
+    };
+    let filter = SyncLogFilter {
+        connection_id,
+        status,
+    };
+    state
+        .db
+        .read(move |c| sync_logs::page(c, &filter, limit, after.as_ref()))
+        .await
 }
 
 /// Paused connections and ones waiting for a relink are not synced by a bulk trigger.

@@ -69,6 +69,9 @@ impl SyncEngine {
     /// `SyncInProgress` if one already runs; `NotFound` for unknown or disconnected ones.
     pub async fn trigger(self: &Arc<Self>, id: &IdRef, trigger: Trigger) -> Result<(Uuid, Uuid)> {
         let (conn, slot) = self.claim(id).await?;
+        if trigger == Trigger::Manual {
+            self.admit(&conn)?;
+        }
         let conn_id = conn.id;
         let log_id = self.start_log(conn_id, trigger).await?;
         let engine = self.clone();
@@ -102,6 +105,16 @@ impl SyncEngine {
             id: conn.id,
         };
         Ok((conn, slot))
+    }
+
+    /// Asks the provider whether a manual sync may start (SimpleFIN's request budget).
+    fn admit(&self, conn: &ConnectionRow) -> Result<()> {
+        match self.providers.get(&conn.provider) {
+            Some(p) => p
+                .admit_manual_sync(conn.id, conn.sync_cursor.as_deref())
+                .map_err(Error::Conflict),
+            None => Ok(()),
+        }
     }
 
     async fn start_log(&self, connection_id: Uuid, trigger: Trigger) -> Result<Uuid> {
@@ -143,11 +156,18 @@ impl SyncEngine {
             Some(sealed) => self.secrets.open(sealed).map_err(|_| Failure::Key)?,
             None => String::new(),
         };
+        let conn_id = conn.id;
+        let known_pending = self
+            .db
+            .read(move |c| crate::store::transactions::known_pending(c, conn_id))
+            .await
+            .map_err(Failure::Local)?;
         let req = SyncRequest {
             connection_id: conn.id,
             secret,
             cursor: conn.sync_cursor.clone(),
             today: jiff::Zoned::now().date(),
+            known_pending,
         };
         let batch = tokio::time::timeout(PROVIDER_TIMEOUT, provider.sync(req))
             .await
@@ -160,14 +180,13 @@ impl SyncEngine {
             user_id: conn.user_id,
         };
         let next = crate::time::now() + jittered(self.interval);
-        let conn_id = conn.id;
         self.db
             .write(move |tx| {
                 let now = crate::time::now();
                 let counts = ingest::apply(tx, target, &batch, now)?;
                 connections::mark_synced(tx, conn_id, batch.next_cursor.as_deref(), now, next)?;
                 sync_logs::succeed(tx, log_id, counts, now, elapsed_ms(started))?;
-                Ok(())
+                record_notes(tx, conn_id, log_id, &batch, now, next)
             })
             .await
             .map_err(Failure::Local)
@@ -201,6 +220,37 @@ impl SyncEngine {
                 Ok(())
             })
             .await
+    }
+}
+
+/// Keeps the provider's warnings on the log and the connection, and moves a connection whose
+/// data arrived but whose login needs attention (SimpleFIN `con.auth`) to `pending_reauth`.
+fn record_notes(
+    tx: &rusqlite::Connection,
+    conn_id: Uuid,
+    log_id: Uuid,
+    batch: &crate::providers::SyncBatch,
+    now: i64,
+    next: i64,
+) -> Result<()> {
+    let mut notes = batch.warnings.clone();
+    notes.extend(batch.reauth_required.iter().cloned());
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let message = notes.join("; ");
+    sync_logs::note(tx, log_id, &message)?;
+    match &batch.reauth_required {
+        Some(reason) => connections::mark_failed(
+            tx,
+            conn_id,
+            ConnectionStatus::PendingReauth,
+            ProviderError::ReauthRequired(String::new()).code(),
+            reason,
+            now,
+            next,
+        ),
+        None => connections::note_warning(tx, conn_id, &message, now),
     }
 }
 

@@ -131,3 +131,119 @@ async fn a_user_with_a_usable_link_session_is_409_and_stays() {
         0
     );
 }
+
+#[tokio::test]
+async fn unknown_body_fields_and_bad_enum_values_are_422_naming_them() {
+    let app = spawn_app().await;
+    let (s, b) = app
+        .post(
+            "/api/v1/users",
+            json!({"name": "Sam", "emial": "sam@example.com"}),
+        )
+        .await;
+    assert_error(s, &b, 422, "VALIDATION_ERROR");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("`emial`") && msg.contains("email"), "{msg}");
+    assert_eq!(app.query_i64("SELECT count(*) FROM users"), 0);
+    let (s, b) = app
+        .post("/api/v1/api-keys", json!({"name": "k", "scope": "root"}))
+        .await;
+    assert_error(s, &b, 422, "VALIDATION_ERROR");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("read_only, full_access"), "{msg}");
+}
+
+#[tokio::test]
+async fn id_filters_that_do_not_parse_are_400_and_empty_values_are_absent() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/connections?user_id=x",
+        "/api/v1/accounts?user_id=x",
+        "/api/v1/sync/logs?connection_id=x",
+        "/api/v1/transactions?account_id=x",
+    ] {
+        let (s, b) = app.get(path).await;
+        assert_error(s, &b, 400, "INVALID_PARAMETER");
+    }
+    for path in [
+        "/api/v1/connections?user_id=&status=",
+        "/api/v1/transactions?limit=&cursor=&search=",
+        "/api/v1/sync/logs?status=",
+    ] {
+        let (s, b) = app.get(path).await;
+        assert_eq!(s, 200, "{path}: {b}");
+    }
+}
+
+#[tokio::test]
+async fn a_key_that_is_not_ascii_is_invalid_not_missing() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(app.url("/api/v1/users"))
+        .header(
+            "x-api-key",
+            reqwest::header::HeaderValue::from_bytes(b"bb_\xe9\xe9").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = split(resp).await;
+    assert_error(s, &b, 401, "INVALID_API_KEY");
+}
+
+#[tokio::test]
+async fn link_urls_ignore_forged_hosts_and_token_responses_are_not_stored() {
+    let app = spawn_app().await;
+    let user = app.create_user("Host").await;
+    let resp = app
+        .req(reqwest::Method::POST, "/api/v1/connections/link")
+        .header("host", "evil.example/x?")
+        .header("x-forwarded-host", "evil.example")
+        .json(&json!({"user_id": user["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["cache-control"].to_str().unwrap(),
+        "no-store"
+    );
+    let (s, b) = split(resp).await;
+    assert_eq!(s, 201, "{b}");
+    let url = b["url"].as_str().unwrap();
+    assert!(!url.contains("evil"), "{url}");
+    let token = b["token"].as_str().unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/_link/{token}/session")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["cache-control"].to_str().unwrap(),
+        "no-store"
+    );
+    let resp = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert!(resp.headers().contains_key("content-security-policy"));
+}
+
+#[tokio::test]
+async fn a_used_token_is_refused_before_any_provider_is_called() {
+    let app = spawn_demo().await;
+    let user = app.create_user("Once").await;
+    let (_, link) = app
+        .post("/api/v1/connections/link", json!({"user_id": user["id"]}))
+        .await;
+    let token = link["token"].as_str().unwrap().to_owned();
+    let finish = |username: &str| {
+        app.client
+            .post(app.url(&format!("/_link/{token}/connections")))
+            .json(&json!({"provider": "demo", "credentials": {"username": username}}))
+            .send()
+    };
+    let (s, b) = split(finish("demo_good").await.unwrap()).await;
+    assert_eq!(s, 201, "{b}");
+    // demo_error would make the provider fail (502); the consumed token must win first.
+    let (s, b) = split(finish("demo_error").await.unwrap()).await;
+    assert_error(s, &b, 410, "CONSUMED");
+}

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod bank_fixture;
+mod fake_plaid;
+mod fake_upstream;
 mod helpers;
 
 mod accounts;
@@ -19,11 +21,17 @@ mod import;
 mod keys_at_rest;
 mod layers;
 mod link;
+mod mcp;
 mod openapi;
 mod operations;
+mod plaid;
+mod provider_crash;
 mod providers;
 mod rate_limit;
+mod simplefin;
 mod sync;
+mod teller;
+mod teller_webhooks;
 mod transactions;
 mod transactions_store;
 mod users;

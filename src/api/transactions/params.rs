@@ -4,8 +4,8 @@
 
 use poem_openapi::Enum;
 
-use crate::api::accounts::id_param;
 use crate::api::error::ApiError;
+use crate::api::id_param;
 use crate::money::{AmountError, parse_minor};
 use crate::store::transactions::{GroupBy, MILLI_DIGITS, SortOrder, TransactionFilter};
 
