@@ -46,6 +46,16 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
+    /// Speak MCP on stdin/stdout, bridged to a running server's /mcp. The API key is read
+    /// from BREADBOX_API_KEY; a read_only key sees only the read tools.
+    Mcp(McpArgs),
+}
+
+#[derive(Args)]
+struct McpArgs {
+    /// Base URL of the running Breadbox server.
+    #[arg(long, env = "BREADBOX_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
 }
 
 #[derive(Subcommand)]
@@ -196,6 +206,7 @@ fn main() -> ExitCode {
         }
         Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
         Command::Backup { file } => cli::backup(&cli.data_dir, &file),
+        Command::Mcp(args) => mcp(&args),
         Command::Openapi => {
             println!("{}", breadbox::api::service(None).spec());
             Ok(())
@@ -238,6 +249,14 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         breadbox::run(state, listener, breadbox::shutdown_signal()).await
     })
+}
+
+/// The key comes from the environment only, never the command line (which `ps` shows).
+fn mcp(args: &McpArgs) -> anyhow::Result<()> {
+    let key = std::env::var("BREADBOX_API_KEY")
+        .map_err(|_| anyhow::anyhow!("set BREADBOX_API_KEY to an API key (bb_…)"))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(breadbox::mcp::bridge::run(&args.server, key.trim()))
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).

@@ -74,6 +74,11 @@ fn explain<T: Type>(value: &Value) -> Option<String> {
     let Value::Object(obj) = value else {
         return Some("the body must be a JSON object".into());
     };
+    for field in &schema.required {
+        if obj.get(*field).is_none_or(Value::is_null) {
+            return Some(format!("field `{field}` is required"));
+        }
+    }
     if let Some(unknown) = obj
         .keys()
         .find(|k| !schema.properties.iter().any(|(p, _)| p == k))
@@ -84,11 +89,6 @@ fn explain<T: Type>(value: &Value) -> Option<String> {
             "field `{unknown}` is not accepted here; the fields are: {}",
             known.join(", ")
         ));
-    }
-    for field in &schema.required {
-        if obj.get(*field).is_none_or(Value::is_null) {
-            return Some(format!("field `{field}` is required"));
-        }
     }
     schema.properties.iter().find_map(|(field, prop)| {
         let present = obj.get(*field).filter(|v| !v.is_null())?;

@@ -18,6 +18,7 @@ mod health;
 mod import;
 mod layers;
 mod link;
+mod mcp;
 mod openapi;
 mod plaid;
 mod providers;
