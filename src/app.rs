@@ -1,9 +1,10 @@
 //! The composition root: the route table and its middleware. Main and the tests both build
 //! the app here, so what is tested is what runs.
 
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route};
 
-use crate::api::{self, link_page, middleware, rate_limit};
+use crate::api::compress::GzipCache;
+use crate::api::{self, link_page, metrics, middleware, rate_limit};
 use crate::state::AppState;
 
 /// Builds the whole HTTP application.
@@ -11,15 +12,38 @@ pub fn build(state: AppState) -> impl Endpoint {
     let service = api::service(state.config.public_url.as_deref());
     let docs = service.swagger_ui();
     let spec = service.spec_endpoint();
+    let metrics = state
+        .config
+        .metrics
+        .then(|| metrics::Metrics::new(&service.spec()));
+    let gzip = GzipCache::default();
+    let (gzip_docs, gzip_spec) = (gzip.clone(), gzip);
+    let docs = docs.around(move |ep, req| gzip_docs.clone().serve(ep, req));
+    let spec = spec.around(move |ep, req| gzip_spec.clone().serve(ep, req));
     Route::new()
+        .at("/metrics", poem::get(metrics::endpoint))
         .at("/openapi.json", spec)
+        .at("/link/return", poem::get(link_page::resume))
         .at("/link/:token", poem::get(link_page::page))
         .at("/mcp", crate::mcp::endpoint(&state))
         .nest("/docs", docs)
         .nest("/", service)
+        .around(docs_at_root)
         .around(rate_limit::limit_requests)
+        .around(middleware::drop_empty_query_values)
         .around(middleware::limit_body)
         .around(middleware::envelope_errors)
+        .around(middleware::security_headers)
+        .around(metrics::record)
         .around(middleware::log_requests)
+        .data(metrics)
         .data(state)
+}
+
+/// `GET /` → the API docs (a person who types the server's address lands somewhere useful).
+async fn docs_at_root<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
+    if req.uri().path() == "/" && req.method() == poem::http::Method::GET {
+        return Ok(poem::web::Redirect::see_other("/docs").into_response());
+    }
+    next.call(req).await.map(IntoResponse::into_response)
 }

@@ -11,6 +11,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_RATE_LIMIT_RPM: u32 = 6000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 500;
 pub const DEFAULT_SYNC_INTERVAL: &str = "12h";
+pub const DEFAULT_BACKUP_INTERVAL: &str = "1d";
+pub const DEFAULT_BACKUP_KEEP: u16 = 7;
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -36,6 +38,7 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
 
 /// Everything `serve` needs.
 #[derive(Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent on/off switches, one per flag
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
@@ -55,8 +58,87 @@ pub struct Config {
     pub scheduler: bool,
     /// How long in-flight requests may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Trust `X-Forwarded-Host`/`-Proto` (only behind a reverse proxy that sets them).
+    pub trust_forwarded_headers: bool,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
+    /// Plaid, when both its client id and secret are configured.
+    pub plaid: Option<crate::providers::plaid::PlaidConfig>,
+    /// SimpleFIN Bridge settings.
+    pub simplefin: SimpleFinConfig,
+    /// Teller; enabled when `teller.application_id` is set.
+    pub teller: TellerConfig,
+    /// Serves Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+    /// Directory for scheduled backups; `None` turns them off.
+    pub backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken.
+    pub backup_interval: Duration,
+    /// How many scheduled backups are kept (older ones are deleted).
+    pub backup_keep: usize,
+}
+
+/// SimpleFIN Bridge settings.
+#[derive(Debug, Clone)]
+pub struct SimpleFinConfig {
+    /// On by default: SimpleFIN needs no server secret.
+    pub enabled: bool,
+    /// Accepts `http://` claim and access URLs (tests and local bridges only).
+    pub allow_http: bool,
+}
+
+/// Teller settings (values from the Teller dashboard).
+#[derive(Clone)]
+pub struct TellerConfig {
+    /// `app_…` from Application Settings; Teller is off without it.
+    pub application_id: Option<String>,
+    /// `sandbox`, `development` or `production` (what Teller Connect opens).
+    pub environment: String,
+    /// The client certificate from `teller.zip` (`certificate.pem`); mTLS.
+    pub certificate: Option<PathBuf>,
+    /// Its private key (`private_key.pem`).
+    pub private_key: Option<PathBuf>,
+    /// The webhook signing secret; webhooks are refused (401) without it.
+    pub signing_secret: Option<String>,
+    /// API base URL.
+    pub base_url: String,
+    /// An extra trusted root certificate (PEM), for a local upstream.
+    pub ca_certificate: Option<PathBuf>,
+    /// Where the page loads Teller Connect from (the CSP allows exactly its origin).
+    pub connect_url: String,
+}
+
+impl Default for TellerConfig {
+    fn default() -> Self {
+        Self {
+            application_id: None,
+            environment: "sandbox".into(),
+            certificate: None,
+            private_key: None,
+            signing_secret: None,
+            base_url: "https://api.teller.io".into(),
+            ca_certificate: None,
+            connect_url: "https://cdn.teller.io/connect/connect.js".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for TellerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TellerConfig")
+            .field("application_id", &self.application_id)
+            .field("environment", &self.environment)
+            .field("certificate", &self.certificate)
+            .field("private_key", &self.private_key)
+            .field(
+                "signing_secret",
+                &self.signing_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("base_url", &self.base_url)
+            .field("ca_certificate", &self.ca_certificate)
+            .field("connect_url", &self.connect_url)
+            .finish()
+    }
 }
 
 impl Config {
@@ -72,7 +154,18 @@ impl Config {
             sync_interval: parse_interval(DEFAULT_SYNC_INTERVAL).expect("the default parses"),
             scheduler: true,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            trust_forwarded_headers: false,
             encryption_key: None,
+            plaid: None,
+            simplefin: SimpleFinConfig {
+                enabled: true,
+                allow_http: false,
+            },
+            teller: TellerConfig::default(),
+            metrics: false,
+            backup_dir: None,
+            backup_interval: parse_interval(DEFAULT_BACKUP_INTERVAL).expect("the default parses"),
+            backup_keep: usize::from(DEFAULT_BACKUP_KEEP),
         }
     }
 }
@@ -92,6 +185,13 @@ impl std::fmt::Debug for Config {
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("plaid", &self.plaid)
+            .field("simplefin", &self.simplefin)
+            .field("teller", &self.teller)
+            .field("metrics", &self.metrics)
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_interval", &self.backup_interval)
+            .field("backup_keep", &self.backup_keep)
             .finish_non_exhaustive()
     }
 }

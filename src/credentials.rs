@@ -82,6 +82,26 @@ impl CredentialCipher {
     }
 }
 
+/// The key in effect as base64 text: `configured` when given, else the key file in
+/// `data_dir`; `None` when neither exists. Validated like [`CredentialCipher::load`].
+pub fn key_text(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<Option<String>> {
+    let text = match configured {
+        Some(b64) => b64.trim().to_owned(),
+        None => match fs::read_to_string(data_dir.join(KEY_FILE)) {
+            Ok(t) => t.trim().to_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    decode_key(&text)?;
+    Ok(Some(text))
+}
+
+/// Whether `key` (base64) opens `sealed`.
+pub fn key_opens(key: &str, sealed: &[u8]) -> bool {
+    decode_key(key).is_ok_and(|k| CredentialCipher::new(&k).open(sealed).is_ok())
+}
+
 fn decode_key(b64: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = STANDARD
         .decode(b64.trim())

@@ -38,6 +38,7 @@ use store::Db;
 /// Opens the database in `config.data_dir`, marks syncs a crash interrupted, loads the
 /// credentials key and builds the state.
 pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    providers::check(&config).map_err(|e| anyhow::anyhow!(e))?;
     let providers = providers::Providers::from_config(&config);
     prepare_with(config, providers)
 }
@@ -53,7 +54,7 @@ pub fn prepare_with(config: Config, providers: providers::Providers) -> anyhow::
         );
     }
     let credentials =
-        credentials::CredentialCipher::load(&config.data_dir, config.encryption_key.as_deref())?;
+        store::backup::keys::load_checked(&db, &config.data_dir, config.encryption_key.as_deref())?;
     Ok(AppState::with_providers(db, credentials, config, providers))
 }
 
@@ -68,10 +69,28 @@ pub async fn run(
     let addr = acceptor
         .local_addr()
         .first()
-        .map(ToString::to_string)
+        .map(|a| {
+            a.as_socket_addr()
+                .map_or_else(|| a.to_string(), ToString::to_string)
+        })
         .unwrap_or_default();
-    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "breadbox listening");
+    let providers: Vec<&str> = state
+        .providers
+        .all()
+        .filter(|r| state.providers.is_configured(r.info.name))
+        .map(|r| r.info.name)
+        .collect();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        %addr,
+        data_dir = %state.config.data_dir.display(),
+        schema_version = store::migrations::SCHEMA_VERSION,
+        providers = providers.join(","),
+        metrics = state.config.metrics,
+        "breadbox listening"
+    );
     let background = spawn_background(&state);
+    let backups = store::backup::schedule::spawn(state.db.path(), &state.config);
     let scheduler = state
         .config
         .scheduler
@@ -82,6 +101,9 @@ pub async fn run(
         .run_with_graceful_shutdown(app, shutdown, Some(grace))
         .await?;
     background.abort();
+    if let Some(b) = backups {
+        b.abort();
+    }
     if let Some(s) = scheduler {
         s.abort();
         let _ = s.await;
@@ -116,23 +138,27 @@ fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal that arrives as soon as the server
+/// answers (e.g. `systemctl stop` right after start) still ends it gracefully. Call it
+/// inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(term) => {},
+            () = wait(int) => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tracing::info!("shutdown signal received; finishing in-flight requests");
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
 }

@@ -22,6 +22,9 @@ struct Cli {
         default_value = config::DEFAULT_DATA_DIR
     )]
     data_dir: PathBuf,
+    /// Log lines on stderr: `text` (colours only on a terminal) or `json` (one object a line).
+    #[arg(long, global = true, env = "BREADBOX_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -29,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys offline (mint the first key here).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -39,10 +42,28 @@ enum Command {
     /// Import bank files.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Write a consistent snapshot of the database to FILE (safe while the server runs).
+    /// Write a backup (database snapshot + encryption key, checksummed) to FILE, or to a
+    /// new timestamped file when FILE is a directory. Safe while the server runs.
     Backup {
-        /// Destination file (must not exist).
+        /// Destination file (must not exist) or directory.
         file: PathBuf,
+        /// The key in use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
+    },
+    /// Check a backup and make it the data directory's database (the server must be stopped).
+    Restore {
+        /// A file written by `breadbox backup` or by scheduled backups.
+        file: PathBuf,
+        /// Replace an existing database (the current files are kept, renamed).
+        #[arg(long)]
+        force: bool,
+        /// Only check the backup; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The key the server will use when it is not DIR/encryption.key.
+        #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: Option<String>,
     },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
@@ -65,6 +86,7 @@ enum ImportCommand {
 }
 
 #[derive(Args)]
+#[allow(clippy::struct_excessive_bools)] // independent command-line switches
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BREADBOX_LISTEN", default_value = config::DEFAULT_LISTEN)]
@@ -87,9 +109,156 @@ struct ServeArgs {
     /// Do not run scheduled syncs (manual and initial syncs still run).
     #[arg(long, env = "BREADBOX_NO_SCHEDULER", value_parser = clap::builder::BoolishValueParser::new())]
     no_scheduler: bool,
+    /// Build hosted-link URLs from X-Forwarded-Host/-Proto (set only behind a reverse proxy).
+    #[arg(long, env = "BREADBOX_TRUST_FORWARDED_HEADERS", value_parser = clap::builder::BoolishValueParser::new())]
+    trust_forwarded_headers: bool,
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
+    #[command(flatten)]
+    plaid: PlaidArgs,
+    /// SimpleFIN Bridge: `on` (default; it needs no server secret) or `off`.
+    #[arg(long, env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
+    simplefin: String,
+    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
+    #[arg(long, env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    simplefin_allow_http: bool,
+    #[command(flatten)]
+    teller: TellerArgs,
+    /// Serve Prometheus metrics at /metrics (no user data in labels).
+    #[arg(long, env = "BREADBOX_METRICS", value_parser = clap::builder::BoolishValueParser::new())]
+    metrics: bool,
+    /// Directory for scheduled backups (database + key); off when unset.
+    #[arg(long, env = "BREADBOX_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken, e.g. `1d`, `12h`.
+    #[arg(long, env = "BREADBOX_BACKUP_INTERVAL", default_value = config::DEFAULT_BACKUP_INTERVAL, value_parser = config::parse_interval)]
+    backup_interval: std::time::Duration,
+    /// How many scheduled backups to keep (older ones are deleted).
+    #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = config::DEFAULT_BACKUP_KEEP, value_parser = clap::value_parser!(u16).range(1..))]
+    backup_keep: u16,
+}
+
+/// Plaid is enabled when both its client id and secret are set.
+#[derive(Args)]
+struct PlaidArgs {
+    /// Plaid client id (from the Plaid dashboard).
+    #[arg(long = "plaid-client-id", env = "BREADBOX_PLAID_CLIENT_ID")]
+    client_id: Option<String>,
+    /// Plaid secret for the chosen environment.
+    #[arg(
+        long = "plaid-secret",
+        env = "BREADBOX_PLAID_SECRET",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// Plaid environment: sandbox or production.
+    #[arg(
+        long = "plaid-environment",
+        env = "BREADBOX_PLAID_ENVIRONMENT",
+        default_value = "sandbox"
+    )]
+    environment: breadbox::providers::plaid::Environment,
+    /// Overrides the environment's API host (e.g. a local test upstream).
+    #[arg(long = "plaid-base-url", env = "BREADBOX_PLAID_BASE_URL")]
+    base_url: Option<String>,
+    /// Where the hosted page loads Plaid Link's script from.
+    #[arg(long = "plaid-link-url", env = "BREADBOX_PLAID_LINK_URL", default_value = breadbox::providers::plaid::config::DEFAULT_LINK_URL)]
+    link_url: String,
+    /// Country codes offered in Link, comma-separated.
+    #[arg(
+        long = "plaid-country-codes",
+        env = "BREADBOX_PLAID_COUNTRY_CODES",
+        default_value = "US",
+        value_delimiter = ','
+    )]
+    country_codes: Vec<String>,
+    /// Name shown in Link (at most 30 characters).
+    #[arg(
+        long = "plaid-client-name",
+        env = "BREADBOX_PLAID_CLIENT_NAME",
+        default_value = "Breadbox"
+    )]
+    client_name: String,
+    /// OAuth redirect URI registered with Plaid (e.g. https://HOST/link/oauth/plaid).
+    #[arg(long = "plaid-redirect-uri", env = "BREADBOX_PLAID_REDIRECT_URI")]
+    redirect_uri: Option<String>,
+}
+
+impl PlaidArgs {
+    fn into_config(self) -> Option<breadbox::providers::plaid::PlaidConfig> {
+        let id = self.client_id.filter(|s| !s.trim().is_empty())?;
+        let secret = self.secret.filter(|s| !s.trim().is_empty())?;
+        let mut c = breadbox::providers::plaid::PlaidConfig::new(id.trim(), secret.trim());
+        c.environment = self.environment;
+        c.base_url = self.base_url.filter(|s| !s.trim().is_empty());
+        c.link_url = self.link_url;
+        c.country_codes = self
+            .country_codes
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        c.client_name = self.client_name;
+        c.redirect_uri = self.redirect_uri.filter(|s| !s.trim().is_empty());
+        Some(c)
+    }
+}
+
+/// Teller: on when an application id is set (values from the Teller dashboard).
+#[derive(Args)]
+struct TellerArgs {
+    /// Application id (`app_…`, Application Settings); turns Teller on.
+    #[arg(long = "teller-application-id", env = "BREADBOX_TELLER_APPLICATION_ID")]
+    application_id: Option<String>,
+    /// Environment Teller Connect opens.
+    #[arg(long = "teller-environment", env = "BREADBOX_TELLER_ENVIRONMENT", default_value = "sandbox", value_parser = ["sandbox", "development", "production"])]
+    environment: String,
+    /// Client certificate (`certificate.pem` from teller.zip); required outside sandbox.
+    #[arg(long = "teller-certificate", env = "BREADBOX_TELLER_CERTIFICATE")]
+    certificate: Option<PathBuf>,
+    /// Its private key (`private_key.pem` from teller.zip).
+    #[arg(long = "teller-private-key", env = "BREADBOX_TELLER_PRIVATE_KEY")]
+    private_key: Option<PathBuf>,
+    /// Webhook signing secret; without it webhooks are refused.
+    #[arg(
+        long = "teller-signing-secret",
+        env = "BREADBOX_TELLER_SIGNING_SECRET",
+        hide_env_values = true
+    )]
+    signing_secret: Option<String>,
+    /// Teller API base URL.
+    #[arg(
+        long = "teller-base-url",
+        env = "BREADBOX_TELLER_BASE_URL",
+        default_value = "https://api.teller.io"
+    )]
+    base_url: String,
+    /// An extra trusted root certificate (PEM) for the API, e.g. a local upstream.
+    #[arg(long = "teller-ca-certificate", env = "BREADBOX_TELLER_CA_CERTIFICATE")]
+    ca_certificate: Option<PathBuf>,
+    /// Where the hosted page loads Teller Connect from.
+    #[arg(
+        long = "teller-connect-url",
+        env = "BREADBOX_TELLER_CONNECT_URL",
+        default_value = "https://cdn.teller.io/connect/connect.js"
+    )]
+    connect_url: String,
+}
+
+impl From<TellerArgs> for breadbox::config::TellerConfig {
+    fn from(a: TellerArgs) -> Self {
+        Self {
+            application_id: a.application_id.filter(|s| !s.trim().is_empty()),
+            environment: a.environment,
+            certificate: a.certificate,
+            private_key: a.private_key,
+            signing_secret: a.signing_secret.filter(|s| !s.is_empty()),
+            base_url: a.base_url,
+            ca_certificate: a.ca_certificate,
+            connect_url: a.connect_url,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -126,20 +295,33 @@ enum UsersCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.log_format == "json");
     let result = match cli.command {
-        Command::Serve(args) => serve(cli.data_dir, args),
+        Command::Serve(args) => serve(cli.data_dir, *args),
         Command::Keys(cmd) => keys(&cli.data_dir, cmd),
         Command::Users(UsersCommand::Add { name, email }) => {
             cli::users_add(&cli.data_dir, &name, email.as_deref())
         }
         Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
-        Command::Backup { file } => cli::backup(&cli.data_dir, &file),
+        Command::Backup {
+            file,
+            encryption_key,
+        } => cli::backup::backup(&cli.data_dir, &file, encryption_key.as_deref()),
         Command::Mcp(args) => mcp(&args),
-        Command::Openapi => {
-            println!("{}", breadbox::api::service(None).spec());
-            Ok(())
+        Command::Restore {
+            file,
+            force,
+            dry_run,
+            encryption_key,
+        } => {
+            let opts = breadbox::store::backup::restore::Options {
+                force,
+                dry_run,
+                configured_key: encryption_key,
+            };
+            cli::backup::restore(&cli.data_dir, &file, &opts)
         }
+        Command::Openapi => print_stdout(&breadbox::api::service(None).spec()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,7 +349,18 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.demo = args.demo;
     config.sync_interval = args.sync_interval;
     config.scheduler = !args.no_scheduler;
+    config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
+    config.plaid = args.plaid.into_config();
+    config.simplefin.enabled = args.simplefin == "on";
+    config.simplefin.allow_http = args.simplefin_allow_http;
+    config.teller = args.teller.into();
+    config.metrics = args.metrics;
+    config.backup_dir = args.backup_dir;
+    config.backup_interval = args.backup_interval;
+    config.backup_keep = usize::from(args.backup_keep);
+    // Held until the server stops: a second server or a restore on this directory is refused.
+    let _lock = breadbox::store::lock::DataDirLock::acquire(&config.data_dir)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let state = breadbox::prepare(config.clone())?;
@@ -187,11 +380,28 @@ fn mcp(args: &McpArgs) -> anyhow::Result<()> {
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
-fn init_tracing() {
+fn init_tracing(json: bool) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
+    }
+}
+
+/// Writes `text` and a newline to stdout; a reader that stops early (`breadbox openapi |
+/// head`) closes the pipe, which is a normal end here, not a panic.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -13,6 +13,11 @@ pub fn minor_digits(iso_currency_code: &str) -> u32 {
     }
 }
 
+/// The largest magnitude one amount may have, in minor units (10^15: ten trillion dollars in
+/// cents). Far beyond any household's money, and small enough that sums of millions of rows
+/// stay exact in the `i128` the aggregates use.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
 /// Why a decimal string is not an amount.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -53,17 +58,37 @@ pub fn parse_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
         joined.push('0');
     }
     let magnitude: i64 = joined.parse().map_err(|_| AmountError::OutOfRange)?;
+    if magnitude > MAX_MINOR {
+        return Err(AmountError::OutOfRange);
+    }
     Ok(if negative { -magnitude } else { magnitude })
 }
 
+/// Converts a provider's decimal string (`"-42.50"`, `"1234.5"`, `"0.125"`) to minor units
+/// with `digits` decimals through `rust_decimal`, never a float. Upstream values with more
+/// decimals than the currency has (a feed sending fractions of a cent) are rounded half to
+/// even instead of failing the whole sync.
+pub fn decimal_to_minor(text: &str, digits: u32) -> Result<i64, AmountError> {
+    use rust_decimal::prelude::ToPrimitive as _;
+    let value: rust_decimal::Decimal = text.trim().parse().map_err(|_| AmountError::NotANumber)?;
+    let scale = rust_decimal::Decimal::from(10_i64.pow(digits));
+    value
+        .checked_mul(scale)
+        .ok_or(AmountError::OutOfRange)?
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        .to_i64()
+        .ok_or(AmountError::OutOfRange)
+}
+
 /// Formats minor units as a decimal string with exactly `digits` decimals (`-2500.00`).
-pub fn format_minor(minor: i64, digits: u32) -> String {
+pub fn format_minor(minor: impl Into<i128>, digits: u32) -> String {
+    let minor: i128 = minor.into();
     let sign = if minor < 0 { "-" } else { "" };
     let magnitude = minor.unsigned_abs();
     if digits == 0 {
         return format!("{sign}{magnitude}");
     }
-    let scale = 10u64.pow(digits);
+    let scale = 10u128.pow(digits);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -90,6 +115,10 @@ mod tests {
         assert_eq!(format_minor(-5, 2), "-0.05");
         assert_eq!(format_minor(1234, 0), "1234");
         assert_eq!(format_minor(1234, 3), "1.234");
+        assert_eq!(
+            format_minor(i128::from(i64::MAX) * 4, 2),
+            "368934881474191032.28"
+        );
     }
 
     #[test]
@@ -100,6 +129,38 @@ mod tests {
         assert_eq!(parse_minor("1e5", 2), Err(AmountError::NotANumber));
         assert_eq!(
             parse_minor("99999999999999999999", 2),
+            Err(AmountError::OutOfRange)
+        );
+        assert_eq!(
+            parse_minor("92233720368547758.07", 2),
+            Err(AmountError::OutOfRange)
+        );
+        assert_eq!(parse_minor("10000000000000.00", 2), Ok(MAX_MINOR));
+        assert_eq!(
+            parse_minor("-10000000000000.01", 2),
+            Err(AmountError::OutOfRange)
+        );
+    }
+
+    #[test]
+    fn provider_decimals_become_exact_minor_units() {
+        assert_eq!(decimal_to_minor("-42.50", 2), Ok(-4250));
+        assert_eq!(decimal_to_minor("2500", 2), Ok(250_000));
+        assert_eq!(decimal_to_minor(" 0.1 ", 2), Ok(10));
+        // 0.1 + 0.2 style traps: exact, not 30.000000000000004.
+        assert_eq!(decimal_to_minor("0.30", 2), Ok(30));
+        assert_eq!(
+            decimal_to_minor("1234567890123.45", 2),
+            Ok(123_456_789_012_345)
+        );
+        assert_eq!(decimal_to_minor("0.125", 2), Ok(12));
+        assert_eq!(decimal_to_minor("0.135", 2), Ok(14));
+        assert_eq!(decimal_to_minor("7", 0), Ok(7));
+        assert_eq!(decimal_to_minor("1.2345", 3), Ok(1234));
+        assert_eq!(decimal_to_minor("abc", 2), Err(AmountError::NotANumber));
+        assert_eq!(decimal_to_minor("", 2), Err(AmountError::NotANumber));
+        assert_eq!(
+            decimal_to_minor("99999999999999999999999", 2),
             Err(AmountError::OutOfRange)
         );
     }

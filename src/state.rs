@@ -13,6 +13,10 @@ use crate::service::rate_limit::Limiter;
 use crate::store::Db;
 use crate::sync::SyncEngine;
 
+/// Unverified keys a client IP may present: a burst of 30, then one every 2 seconds.
+const UNVERIFIED_PER_MINUTE: u32 = 30;
+const UNVERIFIED_BURST: u32 = 30;
+
 /// Shared state every handler reaches through `Data<&AppState>`. One `Arc`: poem's
 /// `.data()` clones it into every request, so a clone must stay a single increment.
 #[derive(Clone)]
@@ -24,6 +28,9 @@ pub struct Services {
     pub auth: Arc<Authenticator>,
     pub config: Arc<Config>,
     pub limiter: Option<Arc<Limiter>>,
+    /// Per client IP: keys not yet verified (each costs an argon2 verify). Wrong keys drain
+    /// it; a client that floods them gets 429 instead of queueing verifies.
+    pub unverified_keys: Option<Arc<Limiter>>,
     pub providers: Providers,
     pub credentials: Arc<CredentialCipher>,
     pub engine: Arc<SyncEngine>,
@@ -62,6 +69,9 @@ impl AppState {
         Self(Arc::new(Services {
             auth: Arc::new(Authenticator::new(db.clone())),
             limiter: Limiter::new(config.rate_limit_rpm, config.rate_limit_burst),
+            unverified_keys: (config.rate_limit_rpm > 0)
+                .then(|| Limiter::new(UNVERIFIED_PER_MINUTE, UNVERIFIED_BURST))
+                .flatten(),
             config: Arc::new(config),
             db,
             providers,

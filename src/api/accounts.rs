@@ -9,9 +9,8 @@ use super::auth::ApiKeyAuth;
 use super::error::ApiError;
 use super::money::Amount;
 use super::pagination::{self, Pagination};
-use super::{Tag, parse_id};
+use super::{Tag, id_param, parse_id};
 use crate::domain::AccountType;
-use crate::ids::IdRef;
 use crate::state::AppState;
 use crate::store::accounts::{self as store, AccountFilter, AccountKey, AccountRow};
 use crate::time::rfc3339;
@@ -80,18 +79,6 @@ pub struct AccountList {
 const LIST: &str = "accounts";
 
 /// Parses an optional id filter (UUID or short_id); anything else is `INVALID_PARAMETER`.
-pub fn id_param(name: &str, raw: Option<String>) -> Result<Option<IdRef>, ApiError> {
-    raw.filter(|s| !s.is_empty())
-        .map(|s| {
-            IdRef::parse(&s).ok_or_else(|| {
-                ApiError::invalid_parameter(format!(
-                    "{name} must be a UUID or an 8-character short_id"
-                ))
-            })
-        })
-        .transpose()
-}
-
 pub struct AccountsApi;
 
 #[OpenApi(tag = "Tag::Accounts")]

@@ -63,6 +63,7 @@ pub struct ApiKeyList {
 
 /// `POST /api/v1/api-keys` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// A label for people, 1–200 characters.
     pub name: String,

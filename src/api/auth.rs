@@ -7,7 +7,10 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey;
 
 use super::error::ApiError;
+use std::net::IpAddr;
+
 use crate::service::auth::{AuthFailure, AuthedKey, Scope};
+use crate::service::rate_limit::{BucketKey, Limited};
 use crate::state::AppState;
 
 /// An API key (`bb_…`) in the `X-API-Key` header. `read_only` keys may call every GET
@@ -26,11 +29,26 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::from(crate::Error::internal("app state missing")))?;
+    let presented = key.key.trim();
+    limit_unverified(state, req, presented)?;
     state
         .auth
-        .authenticate(key.key.trim())
+        .authenticate(presented)
         .await
         .map_err(|e| rejection(e).into())
+}
+
+/// A key not yet verified costs an argon2 verify: draw one token from the client IP's
+/// bucket for it, or answer 429 `RATE_LIMITED` with `Retry-After`.
+pub fn limit_unverified(state: &AppState, req: &Request, presented: &str) -> Result<(), ApiError> {
+    if let Some(limiter) = &state.unverified_keys
+        && state.auth.peek(presented).is_none()
+    {
+        limiter
+            .check(&BucketKey::Ip(client_ip(req)))
+            .map_err(too_many_unverified)?;
+    }
+    Ok(())
 }
 
 /// The 401 (or 503) for a key that did not authenticate.
@@ -48,6 +66,26 @@ pub fn rejection(failure: AuthFailure) -> ApiError {
         ),
         AuthFailure::Unavailable(e) => ApiError::from(e),
     }
+}
+
+fn too_many_unverified(limited: Limited) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        format!(
+            "too many unrecognised API keys from this client; retry in {} s",
+            limited.retry_after
+        ),
+    );
+    e.retry_after = Some(limited.retry_after);
+    e
+}
+
+/// The peer's address (no proxy header is trusted here).
+fn client_ip(req: &Request) -> IpAddr {
+    req.remote_addr()
+        .as_socket_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), std::net::SocketAddr::ip)
 }
 
 /// The key a request presents: `X-API-Key`, else `Authorization: Bearer bb_…` (for MCP

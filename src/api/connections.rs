@@ -79,6 +79,7 @@ pub struct ConnectionList {
 
 /// `POST /api/v1/connections` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CreateConnectionRequest {
     /// An enabled provider (see `GET /api/v1/providers`).
     pub provider: String,
@@ -91,6 +92,7 @@ pub struct CreateConnectionRequest {
 
 /// `POST /api/v1/connections/{id}/paused` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct PausedRequest {
     pub paused: bool,
 }
@@ -132,7 +134,7 @@ impl ConnectionsApi {
     ) -> Result<Json<ConnectionList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let user = user_id.0.map(|u| parse_id(&u, "user")).transpose()?;
+        let user = super::id_param("user_id", user_id.0)?;
         let page = svc::list(&state, user, status.0.map(|s| s.0), limit, after).await?;
         Ok(Json(ConnectionList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),

@@ -34,6 +34,7 @@ pub struct CsvImportForm {
 
 /// JSON form.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CsvImportJson {
     /// The file, base64-encoded.
     pub csv_base64: String,

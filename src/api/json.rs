@@ -6,7 +6,7 @@ use std::ops::Deref;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::{ParsePayload, Payload};
-use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, Type};
 use serde_json::Value;
 
@@ -79,15 +79,48 @@ fn explain<T: Type>(value: &Value) -> Option<String> {
             return Some(format!("field `{field}` is required"));
         }
     }
+    if let Some(unknown) = obj
+        .keys()
+        .find(|k| !schema.properties.iter().any(|(p, _)| p == k))
+    {
+        let known: Vec<&str> = schema.properties.iter().map(|(p, _)| *p).collect();
+        let unknown: String = unknown.chars().take(64).collect();
+        return Some(format!(
+            "field `{unknown}` is not accepted here; the fields are: {}",
+            known.join(", ")
+        ));
+    }
     schema.properties.iter().find_map(|(field, prop)| {
         let present = obj.get(*field).filter(|v| !v.is_null())?;
-        let expected = match prop {
-            MetaSchemaRef::Inline(s) => s.ty,
-            MetaSchemaRef::Reference(_) => return None,
-        };
-        (!json_type_matches(expected, present))
-            .then(|| format!("field `{field}` must be {}", article(expected)))
+        let expected = resolve(&registry, prop)?;
+        if !json_type_matches(expected.ty, present) {
+            return Some(format!("field `{field}` must be {}", article(expected.ty)));
+        }
+        let allowed: Vec<String> = expected
+            .enum_items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        (!allowed.is_empty()
+            && !present
+                .as_str()
+                .is_some_and(|v| allowed.iter().any(|a| a == v)))
+        .then(|| format!("field `{field}` must be one of: {}", allowed.join(", ")))
     })
+}
+
+/// The schema a property refers to: inline, by reference, or a documented reference
+/// (poem-openapi wraps those in `allOf: [ref, {description}]`).
+fn resolve<'a>(registry: &'a Registry, prop: &'a MetaSchemaRef) -> Option<&'a MetaSchema> {
+    match prop {
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name),
+        MetaSchemaRef::Inline(s) if s.ty.is_empty() => s
+            .all_of
+            .iter()
+            .find(|p| matches!(p, MetaSchemaRef::Reference(_)))
+            .map_or(Some(s.as_ref()), |r| resolve(registry, r)),
+        MetaSchemaRef::Inline(s) => Some(s),
+    }
 }
 
 fn json_type_matches(expected: &str, v: &Value) -> bool {

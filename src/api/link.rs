@@ -120,6 +120,7 @@ pub struct CreatedLinkSessionResponse {
 
 /// `POST /api/v1/connections/link` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct CreateLinkRequest {
     /// UUID or short_id of an existing user.
     pub user_id: String,
@@ -137,6 +138,7 @@ pub struct CreateLinkRequest {
 
 /// `POST /api/v1/connections/{id}/relink` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct RelinkRequest {
     pub redirect_url: Option<String>,
     pub label: Option<String>,
@@ -263,13 +265,69 @@ pub fn public_base_from(state: &AppState, headers: &poem::http::HeaderMap) -> St
     if let Some(url) = &state.config.public_url {
         return url.clone();
     }
+    // Forwarded headers are anyone's to send: trusted only behind a proxy the operator
+    // names (`--trust-forwarded-headers`), and any host must look like host[:port].
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = header("x-forwarded-host")
+    let trusted = state.config.trust_forwarded_headers;
+    let host = trusted
+        .then(|| header("x-forwarded-host"))
+        .flatten()
         .or_else(|| header("host"))
+        .filter(|h| is_host_and_port(h))
         .map_or_else(|| state.config.listen.to_string(), str::to_owned);
-    let scheme = match header("x-forwarded-proto") {
+    let scheme = match trusted.then(|| header("x-forwarded-proto")).flatten() {
         Some("https") => "https",
         _ => "http",
     };
     format!("{scheme}://{host}")
+}
+
+/// `example.com`, `pi.local:8080`, `192.168.1.5:8080`, `[::1]:8080`; nothing with a path,
+/// query, user info or spaces.
+fn is_host_and_port(h: &str) -> bool {
+    let (host, port) = match h.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && !port.contains(']') => (host, Some(port)),
+        _ => (h, None),
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        inner.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    port_ok && host_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_host_and_port;
+
+    #[test]
+    fn only_host_and_port_pass_as_a_host() {
+        for good in [
+            "example.com",
+            "pi.local:8080",
+            "192.168.1.5:8080",
+            "[::1]:8080",
+            "localhost",
+        ] {
+            assert!(is_host_and_port(good), "{good}");
+        }
+        for bad in [
+            "evil.example/x?",
+            "a b",
+            "user@host",
+            "host:",
+            "host:99999x",
+            "",
+            "[zz]:1",
+        ] {
+            assert!(!is_host_and_port(bad), "{bad}");
+        }
+    }
 }

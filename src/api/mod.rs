@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod choice;
+pub mod compress;
 pub mod connections;
 pub mod error;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod json;
 pub mod link;
 pub mod link_page;
+pub mod metrics;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
@@ -57,6 +59,19 @@ pub enum Tag {
 /// Parses a path id (UUID or short_id); anything else is 404 for `what`.
 pub fn parse_id(raw: &str, what: &str) -> Result<IdRef, ApiError> {
     IdRef::parse(raw).ok_or_else(|| ApiError::not_found(what))
+}
+
+/// Parses an id query parameter (UUID or short_id); empty = absent; anything else is 400.
+pub fn id_param(name: &str, raw: Option<String>) -> Result<Option<IdRef>, ApiError> {
+    raw.filter(|s| !s.is_empty())
+        .map(|s| {
+            IdRef::parse(&s).ok_or_else(|| {
+                ApiError::invalid_parameter(format!(
+                    "{name} must be a UUID or an 8-character short_id"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// The typed API and its generated OpenAPI document.

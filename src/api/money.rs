@@ -20,6 +20,11 @@ impl Amount {
         Self(format_minor(minor, minor_digits(iso_currency_code)))
     }
 
+    /// A sum of minor units (aggregates add in `i128`, so they never overflow).
+    pub fn total(minor: i128, iso_currency_code: &str) -> Self {
+        Self(format_minor(minor, minor_digits(iso_currency_code)))
+    }
+
     /// The decimal text (`-2500.00`).
     pub fn as_str(&self) -> &str {
         &self.0

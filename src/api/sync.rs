@@ -90,7 +90,8 @@ impl SyncTriggered {
 #[derive(Debug, Object)]
 pub struct SkippedConnection {
     pub id: String,
-    /// `sync_in_progress`, `paused` or `pending_reauth`.
+    /// `sync_in_progress`, `paused`, `pending_reauth` or `request_budget` (the provider's
+    /// daily request budget is used up, e.g. SimpleFIN's 24 a day).
     pub reason: String,
 }
 
@@ -112,6 +113,7 @@ pub enum BulkSyncTriggered {
 
 /// `POST /api/v1/sync` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct SyncRequestBody {
     /// One connection (UUID or short_id); absent = every active connection.
     pub connection_id: Option<String>,
@@ -190,10 +192,7 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let connection = connection_id
-            .0
-            .map(|c| parse_id(&c, "connection"))
-            .transpose()?;
+        let connection = super::id_param("connection_id", connection_id.0)?;
         let status = status.0.map(|s| s.0);
         let page = svc::logs(&state, connection, status, limit, after).await?;
         Ok(Json(SyncLogList {

@@ -133,7 +133,7 @@ fn summary_group(row: SummaryRow, by_category: bool) -> SummaryGroup {
     SummaryGroup {
         period,
         category,
-        total_amount: Amount::new(row.total_amount, &row.iso_currency_code),
+        total_amount: Amount::total(row.total_amount, &row.iso_currency_code),
         iso_currency_code: row.iso_currency_code,
         transaction_count: row.transaction_count,
     }
@@ -141,7 +141,7 @@ fn summary_group(row: SummaryRow, by_category: bool) -> SummaryGroup {
 
 fn currency_total(t: SummaryTotal) -> CurrencyTotal {
     CurrencyTotal {
-        total_amount: Amount::new(t.total_amount, &t.iso_currency_code),
+        total_amount: Amount::total(t.total_amount, &t.iso_currency_code),
         iso_currency_code: t.iso_currency_code,
         transaction_count: t.transaction_count,
     }

@@ -52,7 +52,7 @@ pub struct UserList {
 
 /// `POST /api/v1/users` body.
 #[derive(Debug, Object)]
-#[oai(example)]
+#[oai(deny_unknown_fields, example)]
 pub struct CreateUserRequest {
     /// 1–200 characters after trimming.
     pub name: String,
@@ -71,6 +71,7 @@ impl poem_openapi::types::Example for CreateUserRequest {
 
 /// `PATCH /api/v1/users/{id}` body: absent fields are left alone; `email: null` clears it.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub name: Option<String>,
     pub email: MaybeUndefined<String>,

@@ -1,5 +1,7 @@
 //! One-shot CLI commands that work on the database directly (no server needed).
 
+pub mod backup;
+
 use std::path::Path;
 
 use anyhow::Context;
@@ -165,22 +167,5 @@ pub fn import_csv(data_dir: &Path, args: &CsvArgs) -> anyhow::Result<()> {
     for rej in r.rejected.iter().take(20) {
         eprintln!("line {}: {}", rej.line, rej.reason);
     }
-    Ok(())
-}
-
-/// `VACUUM INTO` a new file: a consistent snapshot even while the server writes.
-pub fn backup(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !file.exists(),
-        "{} already exists; choose a new file",
-        file.display()
-    );
-    let db = open(data_dir)?;
-    let dest = file
-        .to_str()
-        .context("the backup path must be valid UTF-8")?
-        .to_owned();
-    db.backup_to(&dest)?;
-    eprintln!("backup written to {}", file.display());
     Ok(())
 }

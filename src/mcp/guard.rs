@@ -6,7 +6,7 @@ use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use url::Url;
 
-use crate::api::auth::{presented_key, rejection};
+use crate::api::auth::{limit_unverified, presented_key, rejection};
 use crate::api::error::ApiError;
 use crate::state::AppState;
 
@@ -33,6 +33,7 @@ pub async fn guard<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Respo
         )
         .into());
     };
+    limit_unverified(&state, &req, &presented)?;
     let key = state
         .auth
         .authenticate(&presented)

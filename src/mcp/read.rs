@@ -7,9 +7,10 @@ use rmcp::model::JsonObject;
 use serde_json::Value;
 
 use super::args::{self, GroupBy, SortOrder, decode};
-use crate::api::accounts::{AccountList, id_param};
+use crate::api::accounts::AccountList;
 use crate::api::connections::{ConnectionList, ConnectionStatusResponse};
 use crate::api::error::ApiError;
+use crate::api::id_param;
 use crate::api::link::LinkSessionResponse;
 use crate::api::pagination::{decode_opt, pagination};
 use crate::api::parse_id;

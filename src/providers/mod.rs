@@ -8,7 +8,10 @@
 pub mod csv;
 pub mod demo;
 pub mod demo_adapter;
+pub mod plaid;
 mod registry;
+pub mod simplefin;
+pub mod teller;
 pub mod types;
 pub mod webhooks;
 
@@ -16,7 +19,7 @@ use async_trait::async_trait;
 use jiff::civil::Date;
 use uuid::Uuid;
 
-pub use types::SyncBatch;
+pub use types::{KnownPending, SyncBatch};
 
 pub use registry::{Providers, Registration, SOURCES};
 pub use webhooks::{WebhookError, WebhookEvent, WebhookRequest};
@@ -109,6 +112,8 @@ pub struct SyncRequest {
     pub secret: String,
     pub cursor: Option<String>,
     pub today: Date,
+    /// The connection's visible pending transactions (see [`KnownPending`]).
+    pub known_pending: Vec<KnownPending>,
 }
 
 /// A provider failure, by what the caller should do about it.
@@ -182,9 +187,21 @@ pub trait Provider: Send + Sync {
     async fn sync(&self, req: SyncRequest) -> Result<SyncBatch, ProviderError>;
     /// Asks the provider to forget the secret (best effort).
     async fn revoke(&self, secret: &str) -> Result<(), ProviderError>;
+    /// Whether a sync someone asked for may start now; `Err` says why not, for people
+    /// (SimpleFIN's daily request budget). Scheduled syncs do not ask.
+    fn admit_manual_sync(&self, _connection_id: Uuid, _cursor: Option<&str>) -> Result<(), String> {
+        Ok(())
+    }
     /// Verifies a webhook and says what it means. By default a source takes no webhooks.
     async fn webhook(&self, req: &WebhookRequest) -> Result<Vec<WebhookEvent>, WebhookError> {
         let _ = req;
         Err(WebhookError::Unsupported)
     }
+}
+
+/// Fails with a message for the operator when a configured provider cannot be built
+/// (unreadable certificate, Teller outside sandbox without mTLS, …); run at start.
+pub fn check(config: &crate::Config) -> Result<(), String> {
+    simplefin::check(config)?;
+    teller::check(config)
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Provider, ProviderInfo, csv, demo_adapter};
+use super::{Provider, ProviderInfo, csv, demo_adapter, plaid, simplefin, teller};
 use crate::config::Config;
 
 /// One source as this server has it: always its info, and the provider when configured.
@@ -34,43 +34,12 @@ impl Registration {
 
 /// Every source, in display order. A new provider is a folder plus one line here.
 pub const SOURCES: &[fn(&Config) -> Registration] = &[
-    plaid_pending,
-    teller_pending,
-    simplefin_pending,
+    plaid::register,
+    teller::register,
+    simplefin::register,
     csv::register,
     demo_adapter::register,
 ];
-
-// Known to the API contract, with no client in this build yet: listed as not configured.
-fn plaid_pending(_: &Config) -> Registration {
-    Registration::unconfigured(ProviderInfo {
-        name: "plaid",
-        display_name: "Plaid",
-        needs_link_session: true,
-        on_page: true,
-        scheduled: true,
-    })
-}
-
-fn teller_pending(_: &Config) -> Registration {
-    Registration::unconfigured(ProviderInfo {
-        name: "teller",
-        display_name: "Teller",
-        needs_link_session: true,
-        on_page: true,
-        scheduled: true,
-    })
-}
-
-fn simplefin_pending(_: &Config) -> Registration {
-    Registration::unconfigured(ProviderInfo {
-        name: "simplefin",
-        display_name: "SimpleFIN Bridge",
-        needs_link_session: false,
-        on_page: true,
-        scheduled: true,
-    })
-}
 
 /// The sources of this server (cheap to clone: shared behind an `Arc`).
 #[derive(Clone, Default)]

@@ -53,4 +53,20 @@ pub struct SyncBatch {
     pub removed: Vec<String>,
     /// Opaque provider cursor to pass to the next sync.
     pub next_cursor: Option<String>,
+    /// Problems the upstream reported beside usable data (SimpleFIN `errors`/`errlist`),
+    /// already sanitised for people: kept on the sync log and shown on the connection.
+    pub warnings: Vec<String>,
+    /// Set when the data is usable but part of the login needs signing in again (SimpleFIN
+    /// `con.auth`): the batch is saved, then the connection moves to `pending_reauth`.
+    pub reauth_required: Option<String>,
+}
+
+/// A pending transaction the store holds. Polling providers (SimpleFIN, Teller) get these
+/// with each sync and list in `removed` the ones a fetched window covering their date no
+/// longer contains (a posted version arrives under a new id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPending {
+    pub external_id: String,
+    pub account_external_id: String,
+    pub date: Date,
 }

@@ -1,11 +1,14 @@
-//! API-key authentication (docs/api.md, Surfaces and auth): prefix lookup first, at most two argon2 verifies at
-//! a time on blocking threads, then a memory cache keyed by SHA-256 of the presented key.
+//! API-key authentication (docs/api.md, Surfaces and auth): prefix lookup first, at most
+//! two argon2 verifies at a time on blocking threads with reused buffers, then a memory
+//! cache keyed by SHA-256 of the presented key. A key revoked here fails from the next
+//! request on, whatever verifies were queued.
 //! `last_used_at` is gathered in memory and flushed in batches, off the request path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use argon2::Block;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -54,15 +57,25 @@ pub struct Authenticator {
     db: Db,
     cache: Mutex<HashMap<[u8; 32], CachedKey>>,
     argon: Semaphore,
+    /// argon2's working memory, one buffer per verify slot, reused for every verify.
+    buffers: Mutex<Vec<Vec<Block>>>,
+    /// Keys revoked through this process: refused from the next request on, even by a
+    /// verify that was already queued when the revocation landed.
+    revoked: Mutex<HashSet<Uuid>>,
     last_used: Mutex<HashMap<Uuid, i64>>,
 }
+
+/// Verifies running at once: bounds argon2's CPU and its 19 MiB of memory per verify.
+const VERIFY_SLOTS: usize = 2;
 
 impl Authenticator {
     pub fn new(db: Db) -> Self {
         Self {
             db,
             cache: Mutex::new(HashMap::new()),
-            argon: Semaphore::new(2),
+            argon: Semaphore::new(VERIFY_SLOTS),
+            buffers: Mutex::new(Vec::new()),
+            revoked: Mutex::new(HashSet::new()),
             last_used: Mutex::new(HashMap::new()),
         }
     }
@@ -78,6 +91,9 @@ impl Authenticator {
             Some((key, _)) => self.revalidate(digest, key).await?,
             None => self.verify(presented, digest).await?,
         };
+        if lock(&self.revoked).contains(&key.id) {
+            return Err(AuthFailure::Revoked);
+        }
         self.mark_used(key.id);
         Ok(key)
     }
@@ -88,8 +104,9 @@ impl Authenticator {
         self.cached(&digest).map(|(k, _)| k)
     }
 
-    /// Drops every cached entry of a revoked key.
+    /// Drops every cached entry of a revoked key and refuses it from now on.
     pub fn forget(&self, id: Uuid) {
+        lock(&self.revoked).insert(id);
         lock(&self.cache).retain(|_, c| c.key.id != id);
     }
 
@@ -157,13 +174,24 @@ impl Authenticator {
     }
 
     async fn argon_verify(&self, presented: &str, hash: String) -> Result<bool> {
-        // The semaphore bounds argon2's CPU and 19 MiB-per-verify memory under floods.
+        // The semaphore bounds argon2's CPU under floods; each slot owns one buffer, so
+        // memory stays at VERIFY_SLOTS × 19 MiB however many wrong keys arrive.
         let _permit = self.argon.acquire().await.map_err(Error::internal)?;
+        let mut blocks = lock(&self.buffers).pop().unwrap_or_default();
         let presented = presented.to_owned();
-        Ok(tokio::task::spawn_blocking(move || keys::verify_secret(&presented, &hash)).await?)
+        let (ok, blocks) = tokio::task::spawn_blocking(move || {
+            let ok = keys::verify_secret_in(&presented, &hash, &mut blocks);
+            (ok, blocks)
+        })
+        .await?;
+        lock(&self.buffers).push(blocks);
+        Ok(ok)
     }
 
     fn remember(&self, digest: [u8; 32], key: AuthedKey) {
+        if lock(&self.revoked).contains(&key.id) {
+            return;
+        }
         let mut cache = lock(&self.cache);
         if cache.len() >= CACHE_CAP && !cache.contains_key(&digest) {
             cache.clear();

@@ -177,7 +177,8 @@ fn store(
     })
 }
 
-/// The connection to import into, creating a `csv` one for the user when none is given.
+/// The connection to import into: the given one, else the user's `csv` connection, created
+/// on their first import.
 fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(Target, bool)> {
     if let Some(id) = &req.connection {
         let conn = connections::get(tx, id)?.ok_or(Error::NotFound("connection"))?;
@@ -203,6 +204,15 @@ fn target(tx: &rusqlite::Transaction, req: &ImportRequest, now: i64) -> Result<(
         .as_ref()
         .ok_or_else(|| Error::Validation("user_id: required".into()))?;
     let user = users::get(tx, user)?.ok_or(Error::NotFound("user"))?;
+    // One csv connection per person unless asked otherwise: importing the same file again
+    // with only `user_id` lands in it and adds nothing.
+    if let Some(existing) = connections::first_live_of(tx, user.id, csv::NAME)? {
+        let target = Target {
+            connection_id: existing,
+            user_id: user.id,
+        };
+        return Ok((target, false));
+    }
     let new = NewConnection {
         user_id: user.id,
         provider: csv::NAME.into(),

@@ -17,6 +17,8 @@ pub enum SkipReason {
     Paused,
     PendingReauth,
     SyncInProgress,
+    /// The provider's request budget is used up for now (SimpleFIN: 24 a day).
+    RequestBudget,
 }
 
 impl SkipReason {
@@ -25,6 +27,7 @@ impl SkipReason {
             Self::Paused => "paused",
             Self::PendingReauth => "pending_reauth",
             Self::SyncInProgress => "sync_in_progress",
+            Self::RequestBudget => "request_budget",
         }
     }
 }
@@ -51,6 +54,7 @@ pub async fn trigger_all(state: &AppState) -> Result<Triggered> {
             None => match trigger_one(state, &IdRef::Uuid(id)).await {
                 Ok(_) => None,
                 Err(Error::SyncInProgress) => Some(SkipReason::SyncInProgress),
+                Err(Error::Conflict(_)) => Some(SkipReason::RequestBudget),
                 // Disconnected between the listing and the trigger.
                 Err(Error::NotFound(_)) => continue,
                 Err(e) => return Err(e),

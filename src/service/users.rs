@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::store::{
-    Db,
+    Db, link_sessions,
     users::{self, UserRow},
 };
 
@@ -89,6 +89,15 @@ pub async fn delete(db: &Db, id: IdRef) -> Result<()> {
                 "user still owns connections; delete them first".into(),
             ));
         }
+        let open = link_sessions::usable_for_user(tx, user.id, crate::time::now())?;
+        if open > 0 {
+            return Err(Error::Conflict(format!(
+                "user has {open} hosted-link session(s) that can still be used; \
+                 let them expire or finish them first"
+            )));
+        }
+        // Finished sessions are this person's history: they go with the person.
+        link_sessions::delete_for_user(tx, user.id)?;
         users::delete(tx, user.id)?;
         Ok(())
     })

@@ -197,6 +197,17 @@ pub fn set_status(
     Ok(())
 }
 
+/// Flags a healthy (`active`) connection with a provider's warning, e.g. consent that
+/// expires soon; the status stays `active` and syncs keep the flag until a relink.
+pub fn set_notice(conn: &Connection, id: Uuid, code: &str, message: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connections SET error_code = ?2, error_message = ?3, updated_at = ?4
+         WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![id, code, message, now])?;
+    Ok(())
+}
+
 /// Ids of every connection that is not disconnected, oldest first.
 pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, ConnectionStatus, bool)>> {
     Ok(conn
@@ -208,7 +219,8 @@ pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, ConnectionStatus, bool)>
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Records a successful sync: new cursor, status back to active, next run scheduled.
+/// Records a successful sync: new cursor, status back to active (a failure's error cleared;
+/// a notice on an active connection kept, see [`set_notice`]), next run scheduled.
 pub fn mark_synced(
     conn: &Connection,
     id: Uuid,
@@ -218,7 +230,9 @@ pub fn mark_synced(
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE connections SET sync_cursor = ?2, last_synced_at = ?3, status = 'active',
-            error_code = NULL, error_message = NULL, consecutive_failures = 0,
+            error_code = CASE WHEN status = 'active' THEN error_code END,
+            error_message = CASE WHEN status = 'active' THEN error_message END,
+            consecutive_failures = 0,
             next_sync_at = ?4, updated_at = ?3
          WHERE id = ?1 AND status <> 'disconnected'",
     )?
@@ -285,4 +299,38 @@ pub fn relink(
     )?
     .execute(params![id, sealed, institution_name, now, external_id])?;
     Ok(())
+}
+
+/// Shows a provider's warning on an `active` connection (cleared by the next clean sync).
+pub fn note_warning(conn: &Connection, id: Uuid, message: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connections SET error_code = 'PROVIDER_WARNING', error_message = ?2,
+            updated_at = ?3 WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![id, message, now])?;
+    Ok(())
+}
+
+/// The oldest connection's sealed credentials, to check the encryption key against.
+pub fn first_sealed(conn: &Connection) -> Result<Option<(Uuid, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, credentials FROM connections WHERE credentials IS NOT NULL
+             ORDER BY created_at LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The user's oldest live connection through `provider`, if any.
+pub fn first_live_of(conn: &Connection, user_id: Uuid, provider: &str) -> Result<Option<Uuid>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM connections
+             WHERE user_id = ?1 AND provider = ?2 AND status <> 'disconnected'
+             ORDER BY created_at, id LIMIT 1",
+        )?
+        .query_row(params![user_id, provider], |r| r.get(0))
+        .optional()?)
 }

@@ -267,3 +267,27 @@ pub fn expiry_candidates(conn: &Connection, now: i64) -> Result<Vec<SessionRow>>
         .query_map([now], from_row)?
         .collect::<rusqlite::Result<_>>()?)
 }
+
+/// How many of the user's sessions can still be used (not consumed, not expired).
+pub fn usable_for_user(conn: &Connection, user_id: Uuid, now: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM hosted_link_sessions
+             WHERE user_id = ?1 AND status NOT IN ('consumed', 'expired') AND expires_at > ?2",
+        )?
+        .query_row(params![user_id, now], |r| r.get(0))?)
+}
+
+/// Deletes the user's sessions with their attempts and results (before deleting the user).
+pub fn delete_for_user(conn: &Connection, user_id: Uuid) -> Result<()> {
+    for table in ["hosted_link_results", "hosted_link_attempts"] {
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE session_id IN
+                (SELECT id FROM hosted_link_sessions WHERE user_id = ?1)"
+        ))?
+        .execute([user_id])?;
+    }
+    conn.prepare_cached("DELETE FROM hosted_link_sessions WHERE user_id = ?1")?
+        .execute([user_id])?;
+    Ok(())
+}

@@ -26,6 +26,12 @@ const UPGRADES: &[(i64, &str)] = &[
     ),
 ];
 
+/// Turns a current database back into a version-1 one (for upgrade tests).
+#[cfg(test)]
+pub(crate) const BACK_TO_V1: &str = "DROP INDEX transactions_unindexed_text;
+    DROP INDEX connections_external; ALTER TABLE connections DROP COLUMN external_id;
+    PRAGMA user_version = 1;";
+
 /// Why the schema could not be brought to [`SCHEMA_VERSION`].
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -36,6 +42,13 @@ pub enum MigrateError {
     TooNew { found: i64 },
     #[error("schema migration failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// The version an existing database will be upgraded from, if it needs an upgrade
+/// (`None` for a new, empty database and for a current one).
+pub fn pending_upgrade(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok((found > 0 && found < SCHEMA_VERSION).then_some(found))
 }
 
 /// Creates or upgrades the schema in one transaction.
@@ -92,11 +105,7 @@ mod tests {
         migrate(&mut fresh).unwrap();
         let mut old = Connection::open_in_memory().unwrap();
         migrate(&mut old).unwrap();
-        old.execute_batch(
-            "DROP INDEX transactions_unindexed_text; DROP INDEX connections_external;
-             ALTER TABLE connections DROP COLUMN external_id; PRAGMA user_version = 1;",
-        )
-        .unwrap();
+        old.execute_batch(BACK_TO_V1).unwrap();
         migrate(&mut old).unwrap();
         let v: i64 = old
             .pragma_query_value(None, "user_version", |r| r.get(0))

@@ -5,12 +5,15 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod backup;
 pub mod connections;
 pub mod ingest;
 pub mod link_sessions;
+pub mod lock;
 pub mod migrations;
 pub mod page;
 pub mod readers;
+pub mod stats;
 pub mod sync_logs;
 pub mod transactions;
 pub mod users;
@@ -75,6 +78,8 @@ pub enum OpenError {
     },
     #[error(transparent)]
     Migrate(#[from] migrations::MigrateError),
+    #[error("{0}")]
+    Backup(String),
     #[error("cannot build connection pool: {0}")]
     Pool(#[from] r2d2::Error),
 }
@@ -101,6 +106,10 @@ impl Db {
         conn.execute_batch(CONNECTION_PRAGMAS).map_err(sqlite_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sqlite_err)?;
+        if let Some(from) = migrations::pending_upgrade(&conn).map_err(sqlite_err)? {
+            crate::store::backup::before_upgrade(path, from)
+                .map_err(|e| OpenError::Backup(format!("{e:#}")))?;
+        }
         migrations::migrate(&mut conn)?;
         drop(conn);
         let reader_count = reader_count();
@@ -238,20 +247,6 @@ pub(crate) fn with_short_id<T>(
     }
 }
 
-impl Db {
-    /// Writes a consistent snapshot of the database to a new file (`VACUUM INTO`).
-    pub fn backup_to(&self, dest: &str) -> Result<()> {
-        let conn = Connection::open_with_flags(
-            &self.inner.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(30))?;
-        conn.execute("VACUUM INTO ?1", [dest])?;
-        fs::set_permissions(dest, fs::Permissions::from_mode(0o600)).map_err(Error::internal)?;
-        Ok(())
-    }
-}
-
 fn reader_count() -> u32 {
     std::thread::available_parallelism()
         .map_or(2, |n| u32::try_from(n.get()).unwrap_or(2))
@@ -289,7 +284,7 @@ fn pool(path: &Path, size: u32) -> Result<Pool<SqliteConnectionManager>, r2d2::E
         .build(manager)
 }
 
-fn create_data_dir(dir: &Path) -> Result<(), OpenError> {
+pub(crate) fn create_data_dir(dir: &Path) -> Result<(), OpenError> {
     if dir.is_dir() {
         return Ok(());
     }

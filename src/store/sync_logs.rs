@@ -175,3 +175,10 @@ pub fn page(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Page::from_rows(rows, limit, |l| (l.started_at, l.id)))
 }
+
+/// Keeps what the provider warned about on a finished log (`error_message` of a `success`).
+pub fn note(conn: &Connection, id: Uuid, message: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_logs SET error_message = ?2 WHERE id = ?1")?
+        .execute(params![id, message])?;
+    Ok(())
+}

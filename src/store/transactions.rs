@@ -282,3 +282,35 @@ pub fn explain(conn: &Connection, filter: &TransactionFilter) -> Result<Vec<(Str
 }
 
 pub use summary::{summary, summary_with};
+
+/// The connection's visible pending rows, for polling providers to spot vanished ones.
+pub fn known_pending(
+    conn: &Connection,
+    connection_id: Uuid,
+) -> Result<Vec<crate::providers::KnownPending>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.external_id, a.external_id, t.date FROM transactions t
+         JOIN accounts a ON a.id = t.account_id
+         WHERE t.connection_id = ?1 AND t.visible = 1 AND t.pending = 1",
+    )?;
+    let rows = stmt.query_map([connection_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (external_id, account_external_id, date) = row?;
+        let date = date
+            .parse()
+            .map_err(|e| crate::Error::internal(format!("bad stored date {date}: {e}")))?;
+        out.push(crate::providers::KnownPending {
+            external_id,
+            account_external_id,
+            date,
+        });
+    }
+    Ok(out)
+}

@@ -69,6 +69,9 @@ impl SyncEngine {
     /// `SyncInProgress` if one already runs; `NotFound` for unknown or disconnected ones.
     pub async fn trigger(self: &Arc<Self>, id: &IdRef, trigger: Trigger) -> Result<(Uuid, Uuid)> {
         let (conn, slot) = self.claim(id).await?;
+        if trigger == Trigger::Manual {
+            self.admit(&conn)?;
+        }
         let conn_id = conn.id;
         let log_id = self.start_log(conn_id, trigger).await?;
         let engine = self.clone();
@@ -104,6 +107,16 @@ impl SyncEngine {
         Ok((conn, slot))
     }
 
+    /// Asks the provider whether a manual sync may start (SimpleFIN's request budget).
+    fn admit(&self, conn: &ConnectionRow) -> Result<()> {
+        match self.providers.get(&conn.provider) {
+            Some(p) => p
+                .admit_manual_sync(conn.id, conn.sync_cursor.as_deref())
+                .map_err(Error::Conflict),
+            None => Ok(()),
+        }
+    }
+
     async fn start_log(&self, connection_id: Uuid, trigger: Trigger) -> Result<Uuid> {
         let now = crate::time::now();
         self.db
@@ -115,7 +128,12 @@ impl SyncEngine {
         let started = Instant::now();
         let outcome = self.fetch_and_apply(&conn, log_id, started).await;
         if let Err(failure) = outcome {
-            tracing::warn!(connection = %conn.id, error = %failure, "sync failed");
+            // The cause of our own failures goes to the log (never to the API).
+            let cause = match &failure {
+                Failure::Local(Error::Internal(c) | Error::DatabaseUnavailable(c)) => c.0.as_str(),
+                _ => "",
+            };
+            tracing::warn!(connection = %conn.id, error = %failure, cause, "sync failed");
             if let Err(e) = self.record_failure(&conn, log_id, &failure, started).await {
                 tracing::error!(connection = %conn.id, error = %e, "could not record sync failure");
             }
@@ -135,14 +153,21 @@ impl SyncEngine {
             ))
         })?;
         let secret = match &conn.credentials {
-            Some(sealed) => self.secrets.open(sealed).map_err(Failure::Local)?,
+            Some(sealed) => self.secrets.open(sealed).map_err(|_| Failure::Key)?,
             None => String::new(),
         };
+        let conn_id = conn.id;
+        let known_pending = self
+            .db
+            .read(move |c| crate::store::transactions::known_pending(c, conn_id))
+            .await
+            .map_err(Failure::Local)?;
         let req = SyncRequest {
             connection_id: conn.id,
             secret,
             cursor: conn.sync_cursor.clone(),
             today: jiff::Zoned::now().date(),
+            known_pending,
         };
         let batch = tokio::time::timeout(PROVIDER_TIMEOUT, provider.sync(req))
             .await
@@ -155,14 +180,13 @@ impl SyncEngine {
             user_id: conn.user_id,
         };
         let next = crate::time::now() + jittered(self.interval);
-        let conn_id = conn.id;
         self.db
             .write(move |tx| {
                 let now = crate::time::now();
                 let counts = ingest::apply(tx, target, &batch, now)?;
                 connections::mark_synced(tx, conn_id, batch.next_cursor.as_deref(), now, next)?;
                 sync_logs::succeed(tx, log_id, counts, now, elapsed_ms(started))?;
-                Ok(())
+                record_notes(tx, conn_id, log_id, &batch, now, next)
             })
             .await
             .map_err(Failure::Local)
@@ -199,6 +223,37 @@ impl SyncEngine {
     }
 }
 
+/// Keeps the provider's warnings on the log and the connection, and moves a connection whose
+/// data arrived but whose login needs attention (SimpleFIN `con.auth`) to `pending_reauth`.
+fn record_notes(
+    tx: &rusqlite::Connection,
+    conn_id: Uuid,
+    log_id: Uuid,
+    batch: &crate::providers::SyncBatch,
+    now: i64,
+    next: i64,
+) -> Result<()> {
+    let mut notes = batch.warnings.clone();
+    notes.extend(batch.reauth_required.iter().cloned());
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let message = notes.join("; ");
+    sync_logs::note(tx, log_id, &message)?;
+    match &batch.reauth_required {
+        Some(reason) => connections::mark_failed(
+            tx,
+            conn_id,
+            ConnectionStatus::PendingReauth,
+            ProviderError::ReauthRequired(String::new()).code(),
+            reason,
+            now,
+            next,
+        ),
+        None => connections::note_warning(tx, conn_id, &message, now),
+    }
+}
+
 /// How a sync failed.
 #[derive(Debug, thiserror::Error)]
 enum Failure {
@@ -208,6 +263,12 @@ enum Failure {
     Config(String),
     #[error("{0}")]
     Local(Error),
+    #[error(
+        "the stored credentials cannot be decrypted: this server's encryption key is not the \
+         one they were sealed with (restore the encryption.key that belongs to this database, \
+         or set BREADBOX_ENCRYPTION_KEY to it)"
+    )]
+    Key,
 }
 
 impl Failure {
@@ -225,7 +286,8 @@ impl Failure {
                 "PROVIDER_NOT_CONFIGURED",
                 m.clone(),
             ),
-            // Our own failure (e.g. disk full): the bank is fine, keep the status.
+            // Our own failures: the bank is fine, keep the status.
+            Self::Key => (None, "INTERNAL_ERROR", self.to_string()),
             Self::Local(_) => (
                 None,
                 "INTERNAL_ERROR",

@@ -167,3 +167,74 @@ async fn last_used_at_reaches_the_database_in_batches() {
         .unwrap();
     assert!(stored.is_some());
 }
+
+/// A key revoked through the API fails from the first request that starts after the 204,
+/// even when a verify of that same key was queued behind a flood of wrong keys before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revocation_holds_even_against_verifies_queued_before_it() {
+    let app = spawn_app().await;
+    let (_, created) = app
+        .post("/api/v1/api-keys", json!({"name": "victim"}))
+        .await;
+    let victim = created["key"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let wrong = format!("{}{}", &victim[..11], "0".repeat(victim.len() - 11));
+    let mut flood = vec![];
+    for _ in 0..40 {
+        flood.push(tokio::spawn(send(app.req_as(
+            Method::GET,
+            "/api/v1/users",
+            Some(&wrong),
+        ))));
+    }
+    // Queued behind the flood: its row is read before the revocation lands.
+    let queued = tokio::spawn(send(app.req_as(
+        Method::GET,
+        "/api/v1/users",
+        Some(&victim),
+    )));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (s, b) = app.delete(&format!("/api/v1/api-keys/{id}")).await;
+    assert_eq!(s, 204, "{b}");
+    let _ = queued.await.unwrap();
+    let (s, b) = send(app.req_as(Method::GET, "/api/v1/users", Some(&victim))).await;
+    assert_error(s, &b, 401, "REVOKED_API_KEY");
+    let (s, b) = send(
+        app.req_as(Method::POST, "/api/v1/users", Some(&victim))
+            .json(&json!({"name": "x"})),
+    )
+    .await;
+    assert_error(s, &b, 401, "REVOKED_API_KEY");
+    for f in flood {
+        let (s, _) = f.await.unwrap();
+        assert_eq!(s, 401);
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_wrong_keys_from_one_client_draws_429_with_retry_after() {
+    let app = spawn_with(|c| c.rate_limit_rpm = 6000).await;
+    let (s, _) = app.get("/api/v1/users").await;
+    assert_eq!(s, 200, "verified once, then cached");
+    let wrong = format!("{}{}", &app.key[..11], "0".repeat(app.key.len() - 11));
+    let mut limited = None;
+    for _ in 0..40 {
+        let resp = app
+            .req_as(Method::GET, "/api/v1/users", Some(&wrong))
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 429 {
+            limited = Some(resp);
+            break;
+        }
+        assert_eq!(resp.status(), 401);
+    }
+    let resp = limited.expect("wrong keys must be rate limited per client");
+    assert!(resp.headers().contains_key("retry-after"));
+    let (s, b) = split(resp).await;
+    assert_error(s, &b, 429, "RATE_LIMITED");
+    // The key verified before the flood is still served to the same client.
+    let (s, _) = app.get("/api/v1/users").await;
+    assert_eq!(s, 200);
+}

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_breadbox");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_breadbox");
 
-fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env("BREADBOX_DATA_DIR", data_dir)
@@ -15,7 +15,7 @@ fn breadbox(data_dir: &Path, args: &[&str]) -> Output {
         .expect("run breadbox")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     assert!(
         o.status.success(),
         "failed: {}",
@@ -24,7 +24,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -32,7 +32,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_until_up(client: &reqwest::blocking::Client, base: &str, child: &mut Child) {
+pub(crate) fn wait_until_up(client: &reqwest::blocking::Client, base: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if client
@@ -255,14 +255,16 @@ fn import_csv_command_imports_once_and_backup_makes_a_consistent_copy() {
     let bad = breadbox(&data, &["import", "csv", file]);
     assert!(!bad.status.success(), "--user or --connection is required");
 
-    let backup = dir.path().join("backup.db");
+    let backup = dir.path().join("backup.tar.gz");
     let out = breadbox(&data, &["backup", backup.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let copy = rusqlite::Connection::open(&backup).unwrap();
+    let restored = dir.path().join("restored");
+    stdout(&breadbox(&restored, &["restore", backup.to_str().unwrap()]));
+    let copy = rusqlite::Connection::open(restored.join("breadbox.db")).unwrap();
     let check: String = copy
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
@@ -280,4 +282,65 @@ fn import_csv_command_imports_once_and_backup_makes_a_consistent_copy() {
         !again.status.success(),
         "must not overwrite an existing file"
     );
+}
+
+#[test]
+fn openapi_into_a_pipe_closed_early_is_not_a_panic() {
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0_u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take()); // like `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{err}");
+}
+
+/// Starts `serve` with `args`, waits for /health, stops it; returns its stderr.
+fn serve_log(data: &Path, args: &[&str]) -> String {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .env("BREADBOX_DATA_DIR", data)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::new();
+    wait_until_up(&client, &format!("http://127.0.0.1:{port}"), &mut child);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{}: {log}", out.status);
+    log
+}
+
+#[test]
+fn logs_are_plain_when_piped_json_on_request_and_start_with_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let text = serve_log(&data, &[]);
+    assert!(!text.contains('\u{1b}'), "ANSI escapes in a pipe: {text}");
+    let json = serve_log(&data, &["--log-format", "json"]);
+    let start: serde_json::Value = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .find(|v| v["fields"]["message"] == "breadbox listening")
+        .expect("start-up line");
+    let f = &start["fields"];
+    assert_eq!(f["version"], env!("CARGO_PKG_VERSION"));
+    assert!(f["addr"].as_str().unwrap().starts_with("127.0.0.1:"), "{f}");
+    assert_eq!(f["data_dir"], data.to_str().unwrap());
+    assert!(f["schema_version"].as_i64().unwrap() >= 1);
+    assert!(f["providers"].as_str().unwrap().contains("demo"), "{f}");
 }

@@ -44,6 +44,8 @@ pub async fn spawn_with_providers(
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::new(dir.path().join("data"));
     config.scheduler = false;
+    // Real providers are opt-in here (SimpleFIN is on by default in `serve`).
+    config.simplefin.enabled = false;
     tweak(&mut config);
     let registry = providers(&config);
     let state = breadbox::prepare_with(config, registry).expect("prepare");
@@ -202,7 +204,10 @@ impl TestApp {
                 .await;
             let last = &status["last_sync"];
             if last.is_object() && last["status"] != "in_progress" {
-                return status;
+                // `/status` reads the row, then the log: the read that saw the log finish
+                // may predate the row's update in the same commit. Read both again.
+                let path = format!("/api/v1/connections/{connection_id}/status");
+                return self.get(&path).await.1;
             }
             assert!(
                 std::time::Instant::now() < deadline,

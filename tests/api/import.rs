@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use crate::helpers::*;
 use base64::Engine;
 use reqwest::Method;
@@ -296,4 +298,46 @@ async fn files_over_50_mib_are_413() {
     )
     .await;
     assert_error(s, &b, 413, "PAYLOAD_TOO_LARGE");
+}
+
+/// Every write waits its turn at the one gate: while a large import stores, a new user,
+/// the hosted-link expiry sweep and the `last_used_at` flush all succeed (after it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_during_a_large_import_wait_their_turn_and_succeed() {
+    let app = spawn_app().await;
+    let user = app.create_user("Importer").await;
+    let mut csv = String::from("Date,Description,Amount\n");
+    for i in 0..40_000 {
+        let (m, d) = (i % 12 + 1, i % 28 + 1);
+        let _ = writeln!(
+            csv,
+            "2025-{m:02}-{d:02},Shop {i},-{}.{:02}",
+            i % 500,
+            i % 100
+        );
+    }
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
+        )
+        .text("user_id", user["id"].as_str().unwrap().to_owned());
+    let import = tokio::spawn(send(
+        app.req(Method::POST, "/api/v1/connections/csv/import")
+            .multipart(form),
+    ));
+    // Give the upload a head start (overlap, not correctness, depends on it), then write
+    // from every other path at once.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (created, swept, flushed) = tokio::join!(
+        app.post("/api/v1/users", json!({"name": "Meanwhile"})),
+        breadbox::service::link::sweep(&app.state),
+        app.state.auth.flush_last_used(),
+    );
+    assert_eq!(created.0, 201, "{}", created.1);
+    swept.expect("the expiry sweep waits for the import and succeeds");
+    flushed.expect("the last_used_at flush waits for the import and succeeds");
+    let (s, r) = import.await.unwrap();
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["imported"], 40_000);
 }

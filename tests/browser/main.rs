@@ -8,6 +8,29 @@
 #[allow(dead_code)]
 mod helpers;
 
+#[path = "../api/fake_plaid/mod.rs"]
+mod fake_plaid;
+mod plaid;
+
+/// `n` posted transactions on the Item's checking account.
+fn plaid_history(item_id: &str, n: usize) -> Vec<fake_plaid::Txn> {
+    (0..n)
+        .map(|i| {
+            fake_plaid::Txn::new(
+                &format!("t-{i}"),
+                &format!("{item_id}-chk"),
+                &format!("{}.25", 1 + i),
+                &format!("2025-11-{:02}", 1 + i % 28),
+                &format!("Coffee {i}"),
+            )
+        })
+        .collect()
+}
+#[path = "../api/fake_upstream/mod.rs"]
+mod fake_upstream;
+
+mod banks;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,10 +104,10 @@ async fn screenshot(c: &Client, name: &str) {
 async fn visible(c: &Client, css: &str) -> fantoccini::elements::Element {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            if el.is_displayed().await.unwrap_or(false) {
-                return el;
-            }
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && el.is_displayed().await.unwrap_or(false)
+        {
+            return el;
         }
         assert!(Instant::now() < deadline, "{css} never became visible");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -87,6 +87,7 @@ pub struct FlowResponse {
 
 /// `POST /_link/{token}/connections` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct FinishRequest {
     pub provider: String,
     pub credentials: Option<serde_json::Value>,
@@ -113,6 +114,7 @@ pub struct FinishResponse {
 
 /// `POST /_link/{token}/fail` body.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 pub struct FailRequest {
     pub code: Option<String>,
     pub message: Option<String>,

@@ -4,8 +4,8 @@
 
 use poem_openapi::Enum;
 
-use crate::api::accounts::id_param;
 use crate::api::error::ApiError;
+use crate::api::id_param;
 use crate::money::{AmountError, parse_minor};
 use crate::store::transactions::{GroupBy, MILLI_DIGITS, SortOrder, TransactionFilter};
 
@@ -157,6 +157,10 @@ fn search(raw: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(raw) = present(raw) else {
         return Ok(None);
     };
+    // A NUL cannot be part of a name and breaks SQLite's text handling.
+    if raw.contains('\0') {
+        return Err(invalid("search must not contain NUL characters"));
+    }
     let chars = raw.chars().count();
     if chars < 2 {
         return Err(invalid("search needs at least 2 characters"));
@@ -229,6 +233,8 @@ mod tests {
     fn search_needs_two_characters_and_currency_three_letters() {
         assert!(search(Some("a".into())).is_err());
         assert!(search(Some("é".into())).is_err());
+        assert!(search(Some("\0a".into())).is_err());
+        assert!(search(Some("P\t".into())).is_ok());
         assert_eq!(search(Some("éa".into())).unwrap().as_deref(), Some("éa"));
         assert!(search(Some("x".repeat(201))).is_err());
         assert_eq!(

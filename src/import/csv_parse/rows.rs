@@ -10,6 +10,10 @@ use super::fingerprint::fingerprint_all;
 use super::table::Row;
 use super::{PROGRESS_EVERY, ParsedCsv, Rejected};
 
+/// Longest description, merchant or category a row may carry, in characters: bank exports
+/// stay far below it, and a runaway cell must not become a row every list returns.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
 /// A converted row before fingerprinting.
 pub(super) struct Draft {
     pub(super) line: usize,
@@ -69,19 +73,21 @@ impl RowConverter<'_> {
         if description.is_empty() {
             return Err("missing description".to_owned());
         }
-        let optional = |index: Option<usize>| {
-            index
-                .map(|i| row.cell(i))
-                .filter(|text| !text.is_empty())
-                .map(str::to_owned)
+        let text = |index: Option<usize>, what: &str| -> Result<Option<String>, String> {
+            match index.map(|i| row.cell(i)).filter(|t| !t.is_empty()) {
+                Some(t) if t.chars().count() > MAX_TEXT_CHARS => {
+                    Err(format!("{what} is longer than {MAX_TEXT_CHARS} characters"))
+                }
+                other => Ok(other.map(str::to_owned)),
+            }
         };
         Ok(Draft {
             line: row.line,
             date,
             amount,
-            description: description.to_owned(),
-            merchant: optional(self.columns.merchant),
-            category: optional(self.columns.category),
+            description: text(Some(self.columns.description), "description")?.unwrap_or_default(),
+            merchant: text(self.columns.merchant, "merchant")?,
+            category: text(self.columns.category, "category")?,
         })
     }
 

@@ -51,6 +51,7 @@ pub(super) fn initial_batch(seed: Seed, today: Date) -> SyncBatch {
             }
             .encode(),
         ),
+        ..SyncBatch::default()
     }
 }
 

@@ -34,7 +34,7 @@ pub enum GroupBy {
 pub struct SummaryRow {
     pub key: Option<String>,
     pub iso_currency_code: String,
-    pub total_amount: i64,
+    pub total_amount: i128,
     pub transaction_count: i64,
 }
 
@@ -42,7 +42,7 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryTotal {
     pub iso_currency_code: String,
-    pub total_amount: i64,
+    pub total_amount: i128,
     pub transaction_count: i64,
 }
 
@@ -160,7 +160,7 @@ pub fn summary_with(
             slot.1 += count;
         }
     }
-    fold(groups)
+    Ok(fold(groups))
 }
 
 /// Column `i` as text without copying it.
@@ -179,7 +179,7 @@ fn bucket(group_by: GroupBy, raw: Option<String>) -> Result<Option<String>> {
     })
 }
 
-fn fold(groups: BTreeMap<(Option<String>, String), (i128, i64)>) -> Result<Summary> {
+fn fold(groups: BTreeMap<(Option<String>, String), (i128, i64)>) -> Summary {
     let mut totals: BTreeMap<String, (i128, i64)> = BTreeMap::new();
     let mut out = Summary::default();
     for ((key, currency), (total, count)) in groups {
@@ -189,22 +189,18 @@ fn fold(groups: BTreeMap<(Option<String>, String), (i128, i64)>) -> Result<Summa
         out.rows.push(SummaryRow {
             key,
             iso_currency_code: currency,
-            total_amount: narrow(total)?,
+            total_amount: total,
             transaction_count: count,
         });
     }
     for (iso_currency_code, (total, transaction_count)) in totals {
         out.totals.push(SummaryTotal {
             iso_currency_code,
-            total_amount: narrow(total)?,
+            total_amount: total,
             transaction_count,
         });
     }
-    Ok(out)
-}
-
-fn narrow(total: i128) -> Result<i64> {
-    i64::try_from(total).map_err(|_| Error::internal("summary total overflows i64"))
+    out
 }
 
 /// The Monday on or before `date` (`YYYY-MM-DD`).
@@ -255,7 +251,7 @@ mod tests {
                 *g = (g.0 + t, g.1 + n);
             }
         }
-        let s = fold(groups).unwrap();
+        let s = fold(groups);
         let rows: Vec<_> = s
             .rows
             .iter()
@@ -292,9 +288,12 @@ mod tests {
     }
 
     #[test]
-    fn overflowing_totals_are_an_error_not_a_wrap() {
+    fn totals_beyond_i64_stay_exact_instead_of_wrapping_or_failing() {
         let mut g = BTreeMap::new();
-        g.insert((None, "USD".to_owned()), (i128::from(i64::MAX) + 1, 2));
-        assert!(fold(g).is_err());
+        let big = i128::from(i64::MAX) + 1;
+        g.insert((None, "USD".to_owned()), (big, 2));
+        let s = fold(g);
+        assert_eq!(s.totals[0].total_amount, big);
+        assert_eq!(s.rows[0].total_amount, big);
     }
 }
