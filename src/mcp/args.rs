@@ -334,9 +334,10 @@ mod tests {
 
     #[test]
     fn amounts_keep_their_exact_text() {
-        let q: QueryArgs =
-            decode(obj(json!({"min_amount": 10.10, "max_amount": "25.505"}))).unwrap();
-        assert_eq!(q.min_amount.unwrap().0, "10.10");
+        // As a client sends them: JSON text, never through a float.
+        let wire = r#"{"min_amount": 90071992547409.93, "max_amount": "25.505"}"#;
+        let q: QueryArgs = decode(serde_json::from_str(wire).unwrap()).unwrap();
+        assert_eq!(q.min_amount.unwrap().0, "90071992547409.93");
         assert_eq!(q.max_amount.unwrap().0, "25.505");
         let q: QueryArgs = decode(obj(json!({"limit": 5}))).unwrap();
         assert_eq!(q.limit, Some(5));

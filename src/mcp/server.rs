@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use poem::http::request::Parts;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, JsonObject,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -86,6 +86,15 @@ fn request_parts(ctx: &RequestContext<RoleServer>) -> Option<&Parts> {
     ctx.extensions.get::<Parts>()
 }
 
+/// A success: `value` as structured content, and as JSON text for clients that read only
+/// text (written once into a `Vec`, cheaper than `Value`'s `Display`).
+fn structured(value: serde_json::Value) -> CallToolResult {
+    let text = serde_json::to_string(&value).unwrap_or_default();
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(value);
+    result
+}
+
 /// `{"error":{"code","message"}}`, as structured content and as text.
 fn error_result(e: &ApiError) -> CallToolResult {
     CallToolResult::structured_error(json!({"error": {"code": e.code, "message": e.message}}))
@@ -128,7 +137,7 @@ impl ServerHandler for BreadboxMcp {
         let result = match out {
             Ok(value) => {
                 tracing::info!(tool = %name, outcome = "ok", latency_ms = format_args!("{latency_ms:.2}"), "mcp tool");
-                CallToolResult::structured(value)
+                structured(value)
             }
             Err(e) => {
                 tracing::info!(tool = %name, outcome = e.code, latency_ms = format_args!("{latency_ms:.2}"), "mcp tool");
