@@ -83,14 +83,21 @@ struct ServeArgs {
     /// Base64 of a 32-byte key for provider credentials; default: DIR/encryption.key.
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
-    /// SimpleFIN Bridge: `on` (default; it needs no server secret) or `off`.
-    #[arg(long, env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
-    simplefin: String,
-    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
-    #[arg(long, env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
-    simplefin_allow_http: bool,
+    #[command(flatten)]
+    simplefin: SimpleFinArgs,
     #[command(flatten)]
     teller: TellerArgs,
+}
+
+/// SimpleFIN Bridge: needs no server secret, so it is on unless turned off.
+#[derive(Args)]
+struct SimpleFinArgs {
+    /// SimpleFIN Bridge: `on` (default) or `off`.
+    #[arg(long = "simplefin", value_name = "on|off", env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
+    state: String,
+    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
+    #[arg(long = "simplefin-allow-http", env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_http: bool,
 }
 
 /// Teller: on when an application id is set (values from the Teller dashboard).
@@ -225,8 +232,8 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler = !args.no_scheduler;
     config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
-    config.simplefin.enabled = args.simplefin == "on";
-    config.simplefin.allow_http = args.simplefin_allow_http;
+    config.simplefin.enabled = args.simplefin.state == "on";
+    config.simplefin.allow_http = args.simplefin.allow_http;
     config.teller = args.teller.into();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
