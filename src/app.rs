@@ -13,7 +13,9 @@ pub fn build(state: AppState) -> impl Endpoint {
     let spec = service.spec_endpoint();
     Route::new()
         .at("/openapi.json", spec)
+        .at("/link/return", poem::get(link_page::resume))
         .at("/link/:token", poem::get(link_page::page))
+        .at("/mcp", crate::mcp::endpoint(&state))
         .nest("/docs", docs)
         .nest("/", service)
         .around(rate_limit::limit_requests)

@@ -59,6 +59,8 @@ pub struct Config {
     pub trust_forwarded_headers: bool,
     /// Base64 of the 32-byte AES-256-GCM key for provider credentials; else a key file.
     pub encryption_key: Option<String>,
+    /// Plaid, when both its client id and secret are configured.
+    pub plaid: Option<crate::providers::plaid::PlaidConfig>,
     /// SimpleFIN Bridge settings.
     pub simplefin: SimpleFinConfig,
     /// Teller; enabled when `teller.application_id` is set.
@@ -143,6 +145,7 @@ impl Config {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             trust_forwarded_headers: false,
             encryption_key: None,
+            plaid: None,
             simplefin: SimpleFinConfig {
                 enabled: true,
                 allow_http: false,
@@ -167,6 +170,7 @@ impl std::fmt::Debug for Config {
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("plaid", &self.plaid)
             .field("simplefin", &self.simplefin)
             .field("teller", &self.teller)
             .finish_non_exhaustive()

@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys offline (mint the first key here).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -46,6 +46,16 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) on stdout.
     Openapi,
+    /// Speak MCP on stdin/stdout, bridged to a running server's /mcp. The API key is read
+    /// from BREADBOX_API_KEY; a read_only key sees only the read tools.
+    Mcp(McpArgs),
+}
+
+#[derive(Args)]
+struct McpArgs {
+    /// Base URL of the running Breadbox server.
+    #[arg(long, env = "BREADBOX_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +94,8 @@ struct ServeArgs {
     #[arg(long, env = "BREADBOX_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
     #[command(flatten)]
+    plaid: PlaidArgs,
+    #[command(flatten)]
     simplefin: SimpleFinArgs,
     #[command(flatten)]
     teller: TellerArgs,
@@ -98,6 +110,72 @@ struct SimpleFinArgs {
     /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
     #[arg(long = "simplefin-allow-http", env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
     allow_http: bool,
+}
+
+/// Plaid is enabled when both its client id and secret are set.
+#[derive(Args)]
+struct PlaidArgs {
+    /// Plaid client id (from the Plaid dashboard).
+    #[arg(long = "plaid-client-id", env = "BREADBOX_PLAID_CLIENT_ID")]
+    client_id: Option<String>,
+    /// Plaid secret for the chosen environment.
+    #[arg(
+        long = "plaid-secret",
+        env = "BREADBOX_PLAID_SECRET",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// Plaid environment: sandbox or production.
+    #[arg(
+        long = "plaid-environment",
+        env = "BREADBOX_PLAID_ENVIRONMENT",
+        default_value = "sandbox"
+    )]
+    environment: breadbox::providers::plaid::Environment,
+    /// Overrides the environment's API host (e.g. a local test upstream).
+    #[arg(long = "plaid-base-url", env = "BREADBOX_PLAID_BASE_URL")]
+    base_url: Option<String>,
+    /// Where the hosted page loads Plaid Link's script from.
+    #[arg(long = "plaid-link-url", env = "BREADBOX_PLAID_LINK_URL", default_value = breadbox::providers::plaid::config::DEFAULT_LINK_URL)]
+    link_url: String,
+    /// Country codes offered in Link, comma-separated.
+    #[arg(
+        long = "plaid-country-codes",
+        env = "BREADBOX_PLAID_COUNTRY_CODES",
+        default_value = "US",
+        value_delimiter = ','
+    )]
+    country_codes: Vec<String>,
+    /// Name shown in Link (at most 30 characters).
+    #[arg(
+        long = "plaid-client-name",
+        env = "BREADBOX_PLAID_CLIENT_NAME",
+        default_value = "Breadbox"
+    )]
+    client_name: String,
+    /// OAuth redirect URI registered with Plaid (e.g. https://HOST/link/oauth/plaid).
+    #[arg(long = "plaid-redirect-uri", env = "BREADBOX_PLAID_REDIRECT_URI")]
+    redirect_uri: Option<String>,
+}
+
+impl PlaidArgs {
+    fn into_config(self) -> Option<breadbox::providers::plaid::PlaidConfig> {
+        let id = self.client_id.filter(|s| !s.trim().is_empty())?;
+        let secret = self.secret.filter(|s| !s.trim().is_empty())?;
+        let mut c = breadbox::providers::plaid::PlaidConfig::new(id.trim(), secret.trim());
+        c.environment = self.environment;
+        c.base_url = self.base_url.filter(|s| !s.trim().is_empty());
+        c.link_url = self.link_url;
+        c.country_codes = self
+            .country_codes
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        c.client_name = self.client_name;
+        c.redirect_uri = self.redirect_uri.filter(|s| !s.trim().is_empty());
+        Some(c)
+    }
 }
 
 /// Teller: on when an application id is set (values from the Teller dashboard).
@@ -192,13 +270,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let result = match cli.command {
-        Command::Serve(args) => serve(cli.data_dir, args),
+        Command::Serve(args) => serve(cli.data_dir, *args),
         Command::Keys(cmd) => keys(&cli.data_dir, cmd),
         Command::Users(UsersCommand::Add { name, email }) => {
             cli::users_add(&cli.data_dir, &name, email.as_deref())
         }
         Command::Import(ImportCommand::Csv(args)) => cli::import_csv(&cli.data_dir, &args),
         Command::Backup { file } => cli::backup(&cli.data_dir, &file),
+        Command::Mcp(args) => mcp(&args),
         Command::Openapi => {
             println!("{}", breadbox::api::service(None).spec());
             Ok(())
@@ -232,6 +311,7 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler = !args.no_scheduler;
     config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
+    config.plaid = args.plaid.into_config();
     config.simplefin.enabled = args.simplefin.state == "on";
     config.simplefin.allow_http = args.simplefin.allow_http;
     config.teller = args.teller.into();
@@ -243,6 +323,14 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         breadbox::run(state, listener, breadbox::shutdown_signal()).await
     })
+}
+
+/// The key comes from the environment only, never the command line (which `ps` shows).
+fn mcp(args: &McpArgs) -> anyhow::Result<()> {
+    let key = std::env::var("BREADBOX_API_KEY")
+        .map_err(|_| anyhow::anyhow!("set BREADBOX_API_KEY to an API key (bb_…)"))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(breadbox::mcp::bridge::run(&args.server, key.trim()))
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).

@@ -30,6 +30,17 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
         .data::<AppState>()
         .ok_or_else(|| ApiError::from(crate::Error::internal("app state missing")))?;
     let presented = key.key.trim();
+    limit_unverified(state, req, presented)?;
+    state
+        .auth
+        .authenticate(presented)
+        .await
+        .map_err(|e| rejection(e).into())
+}
+
+/// A key not yet verified costs an argon2 verify: draw one token from the client IP's
+/// bucket for it, or answer 429 `RATE_LIMITED` with `Retry-After`.
+pub fn limit_unverified(state: &AppState, req: &Request, presented: &str) -> Result<(), ApiError> {
     if let Some(limiter) = &state.unverified_keys {
         if state.auth.peek(presented).is_none() {
             limiter
@@ -37,21 +48,23 @@ async fn check_api_key(req: &Request, key: ApiKey) -> poem::Result<AuthedKey> {
                 .map_err(too_many_unverified)?;
         }
     }
-    match state.auth.authenticate(presented).await {
-        Ok(k) => Ok(k),
-        Err(AuthFailure::Invalid) => Err(ApiError::new(
+    Ok(())
+}
+
+/// The 401 (or 503) for a key that did not authenticate.
+pub fn rejection(failure: AuthFailure) -> ApiError {
+    match failure {
+        AuthFailure::Invalid => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "INVALID_API_KEY",
             "the API key is not valid",
-        )
-        .into()),
-        Err(AuthFailure::Revoked) => Err(ApiError::new(
+        ),
+        AuthFailure::Revoked => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "REVOKED_API_KEY",
             "the API key has been revoked",
-        )
-        .into()),
-        Err(AuthFailure::Unavailable(e)) => Err(ApiError::from(e).into()),
+        ),
+        AuthFailure::Unavailable(e) => ApiError::from(e),
     }
 }
 
@@ -73,6 +86,19 @@ fn client_ip(req: &Request) -> IpAddr {
     req.remote_addr()
         .as_socket_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), std::net::SocketAddr::ip)
+}
+
+/// The key a request presents: `X-API-Key`, else `Authorization: Bearer bb_…` (for MCP
+/// clients that can only send the latter).
+pub fn presented_key(req: &Request) -> Option<&str> {
+    if let Some(k) = req.header("x-api-key") {
+        return Some(k.trim());
+    }
+    let auth = req.header("authorization")?;
+    let (scheme, token) = auth.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl ApiKeyAuth {

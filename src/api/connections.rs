@@ -16,8 +16,7 @@ use super::{Tag, parse_id};
 use crate::domain::ConnectionStatus;
 use crate::service::connections as svc;
 use crate::state::AppState;
-use crate::store::connections::{self as store, ConnectionFilter, ConnectionKey, ConnectionRow};
-use crate::store::sync_logs;
+use crate::store::connections::{ConnectionKey, ConnectionRow};
 use crate::time::rfc3339;
 
 /// One login at one bank through one provider.
@@ -135,16 +134,8 @@ impl ConnectionsApi {
     ) -> Result<Json<ConnectionList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<ConnectionKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let status = status.0.map(|s| s.0);
-        let user_id = match super::id_param("user_id", user_id.0)? {
-            Some(u) => Some(svc::resolve_user(&state, u).await?),
-            None => None,
-        };
-        let filter = ConnectionFilter { user_id, status };
-        let page = state
-            .db
-            .read(move |c| store::page(c, &filter, limit, after.as_ref()))
-            .await?;
+        let user = super::id_param("user_id", user_id.0)?;
+        let page = svc::list(&state, user, status.0.map(|s| s.0), limit, after).await?;
         Ok(Json(ConnectionList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),
@@ -206,12 +197,7 @@ impl ConnectionsApi {
         _auth: ApiKeyAuth,
         id: Path<String>,
     ) -> Result<Json<ConnectionStatusResponse>, ApiError> {
-        let conn = svc::get(&state, parse_id(&id, "connection")?).await?;
-        let conn_id = conn.id;
-        let last = state
-            .db
-            .read(move |c| sync_logs::latest(c, conn_id))
-            .await?;
+        let (conn, last) = svc::with_last_sync(&state, parse_id(&id, "connection")?).await?;
         Ok(Json(ConnectionStatusResponse {
             connection: conn.into(),
             last_sync: last.map(Into::into),

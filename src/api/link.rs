@@ -243,29 +243,39 @@ impl LinkApi {
 }
 
 fn created(state: &AppState, req: &Request, minted: Minted) -> CreatedLink {
-    let url = format!("{}/link/{}", public_base(state, req), minted.token);
-    CreatedLink::Created(Json(CreatedLinkSessionResponse {
+    CreatedLink::Created(Json(created_body(&public_base(state, req), minted)))
+}
+
+/// The body of a freshly minted session, its `url` under `base`.
+pub fn created_body(base: &str, minted: Minted) -> CreatedLinkSessionResponse {
+    CreatedLinkSessionResponse {
+        url: format!("{base}/link/{}", minted.token),
         session: minted.view.into(),
         token: minted.token,
-        url,
-    }))
+    }
 }
 
 /// The configured public base URL, else the one the request came in on.
 pub fn public_base(state: &AppState, req: &Request) -> String {
+    public_base_from(state, req.headers())
+}
+
+/// [`public_base`] from the request's headers alone (the MCP tools have no poem request).
+pub fn public_base_from(state: &AppState, headers: &poem::http::HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {
         return url.clone();
     }
     // Forwarded headers are anyone's to send: trusted only behind a proxy the operator
     // names (`--trust-forwarded-headers`), and any host must look like host[:port].
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let trusted = state.config.trust_forwarded_headers;
     let host = trusted
-        .then(|| req.header("x-forwarded-host"))
+        .then(|| header("x-forwarded-host"))
         .flatten()
-        .or_else(|| req.header("host"))
+        .or_else(|| header("host"))
         .filter(|h| is_host_and_port(h))
         .map_or_else(|| state.config.listen.to_string(), str::to_owned);
-    let scheme = match trusted.then(|| req.header("x-forwarded-proto")).flatten() {
+    let scheme = match trusted.then(|| header("x-forwarded-proto")).flatten() {
         Some("https") => "https",
         _ => "http",
     };

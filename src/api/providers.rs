@@ -40,17 +40,22 @@ impl ProvidersApi {
         operation_id = "providers.list"
     )]
     async fn list(&self, state: Data<&AppState>, _auth: ApiKeyAuth) -> Json<ProviderList> {
-        Json(ProviderList {
-            data: state
-                .providers
-                .all()
-                .map(|r| ProviderResponse {
-                    name: r.info.name.to_owned(),
-                    display_name: r.info.display_name.to_owned(),
-                    configured: r.provider.is_some(),
-                    needs_link_session: r.info.needs_link_session,
-                })
-                .collect(),
-        })
+        Json(list_body(&state))
+    }
+}
+
+/// The body of `GET /api/v1/providers` (the MCP `list_providers` tool returns it too).
+pub fn list_body(state: &AppState) -> ProviderList {
+    ProviderList {
+        data: state
+            .providers
+            .all()
+            .map(|r| ProviderResponse {
+                name: r.info.name.to_owned(),
+                display_name: r.info.display_name.to_owned(),
+                configured: r.provider.is_some(),
+                needs_link_session: r.info.needs_link_session,
+            })
+            .collect(),
     }
 }

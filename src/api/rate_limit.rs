@@ -42,10 +42,10 @@ fn set_headers(resp: &mut Response, limit: u32, remaining: u32, reset: u64) {
     }
 }
 
-/// Middleware for `/api/v1/*`.
+/// Middleware for `/api/v1/*` and `/mcp`.
 pub async fn limit_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let checked = match req.data::<AppState>() {
-        Some(state) if req.uri().path().starts_with("/api/") => state
+        Some(state) if limited_path(req.uri().path()) => state
             .limiter
             .as_ref()
             .map(|limiter| (limiter.clone(), limiter.check(&bucket_for(state, &req)))),
@@ -66,10 +66,12 @@ pub async fn limit_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<
     Ok(resp)
 }
 
+fn limited_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/mcp"
+}
+
 fn bucket_for(state: &AppState, req: &Request) -> BucketKey {
-    let known = req
-        .header("x-api-key")
-        .and_then(|k| state.auth.peek(k.trim()));
+    let known = super::auth::presented_key(req).and_then(|k| state.auth.peek(k));
     match known {
         Some(k) => BucketKey::Key(k.id),
         None => BucketKey::Ip(

@@ -15,7 +15,7 @@ use super::{Tag, parse_id};
 use crate::domain::{SyncStatus, SyncTrigger};
 use crate::service::sync as svc;
 use crate::state::AppState;
-use crate::store::sync_logs::{self as store, SyncLogFilter, SyncLogKey, SyncLogRow};
+use crate::store::sync_logs::{self as store, SyncLogKey, SyncLogRow};
 use crate::time::rfc3339;
 
 /// One sync run.
@@ -119,6 +119,23 @@ pub struct SyncRequestBody {
     pub connection_id: Option<String>,
 }
 
+impl From<svc::Triggered> for BulkSyncBody {
+    fn from(done: svc::Triggered) -> Self {
+        Self {
+            status: "sync_triggered".into(),
+            triggered: done.triggered.iter().map(ToString::to_string).collect(),
+            skipped: done
+                .skipped
+                .into_iter()
+                .map(|(id, reason)| SkippedConnection {
+                    id: id.to_string(),
+                    reason: reason.as_str().into(),
+                })
+                .collect(),
+        }
+    }
+}
+
 const LIST: &str = "sync_logs";
 
 pub struct SyncApi;
@@ -148,18 +165,7 @@ impl SyncApi {
             }
             None => svc::trigger_all(&state).await?,
         };
-        Ok(BulkSyncTriggered::Accepted(Json(BulkSyncBody {
-            status: "sync_triggered".into(),
-            triggered: done.triggered.iter().map(ToString::to_string).collect(),
-            skipped: done
-                .skipped
-                .into_iter()
-                .map(|(id, reason)| SkippedConnection {
-                    id: id.to_string(),
-                    reason: reason.as_str().into(),
-                })
-                .collect(),
-        })))
+        Ok(BulkSyncTriggered::Accepted(Json(done.into())))
     }
 
     /// List sync logs
@@ -186,18 +192,9 @@ impl SyncApi {
     ) -> Result<Json<SyncLogList>, ApiError> {
         let limit = pagination::limit(limit.0)?;
         let after: Option<SyncLogKey> = pagination::decode_opt(LIST, cursor.0.as_deref())?;
-        let connection_id = match super::id_param("connection_id", connection_id.0)? {
-            Some(c) => Some(crate::service::connections::get(&state, c).await?.id),
-            None => None,
-        };
-        let filter = SyncLogFilter {
-            connection_id,
-            status: status.0.map(|s| s.0),
-        };
-        let page = state
-            .db
-            .read(move |c| store::page(c, &filter, limit, after.as_ref()))
-            .await?;
+        let connection = super::id_param("connection_id", connection_id.0)?;
+        let status = status.0.map(|s| s.0);
+        let page = svc::logs(&state, connection, status, limit, after).await?;
         Ok(Json(SyncLogList {
             pagination: pagination::pagination(LIST, page.next.as_ref(), limit),
             data: page.items.into_iter().map(Into::into).collect(),

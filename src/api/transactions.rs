@@ -147,7 +147,8 @@ fn currency_total(t: SummaryTotal) -> CurrencyTotal {
     }
 }
 
-fn summary_response(s: Summary, by_category: bool) -> TransactionSummary {
+/// The summary body; `by_category` when grouped by category rather than by period.
+pub fn summary_response(s: Summary, by_category: bool) -> TransactionSummary {
     TransactionSummary {
         data: s
             .rows

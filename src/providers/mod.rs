@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod demo;
 pub mod demo_adapter;
+pub mod plaid;
 mod registry;
 pub mod simplefin;
 pub mod teller;

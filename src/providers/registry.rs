@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Provider, ProviderInfo, csv, demo_adapter, simplefin, teller};
+use super::{Provider, ProviderInfo, csv, demo_adapter, plaid, simplefin, teller};
 use crate::config::Config;
 
 /// One source as this server has it: always its info, and the provider when configured.
@@ -34,23 +34,12 @@ impl Registration {
 
 /// Every source, in display order. A new provider is a folder plus one line here.
 pub const SOURCES: &[fn(&Config) -> Registration] = &[
-    plaid_pending,
+    plaid::register,
     teller::register,
     simplefin::register,
     csv::register,
     demo_adapter::register,
 ];
-
-// Known to the API contract, with no client in this build yet: listed as not configured.
-fn plaid_pending(_: &Config) -> Registration {
-    Registration::unconfigured(ProviderInfo {
-        name: "plaid",
-        display_name: "Plaid",
-        needs_link_session: true,
-        on_page: true,
-        scheduled: true,
-    })
-}
 
 /// The sources of this server (cheap to clone: shared behind an `Arc`).
 #[derive(Clone, Default)]

@@ -37,6 +37,14 @@ pub enum WebhookEvent {
         error_code: Option<String>,
         error_message: Option<String>,
     },
+    /// A warning for a healthy connection that keeps syncing for now (e.g. Plaid's consent
+    /// expires soon): stored as its `error_code` / `error_message` while the status stays
+    /// `active`, until a relink (or the provider's all-clear) clears it.
+    Notice {
+        external_id: String,
+        code: String,
+        message: String,
+    },
     /// Nothing to do (a test ping, an event type we do not use).
     Ignored,
 }

@@ -7,7 +7,11 @@ use crate::domain::ConnectionStatus;
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::state::AppState;
-use crate::store::connections::{self, ConnectionRow, NewConnection};
+use crate::store::Page;
+use crate::store::connections::{
+    self, ConnectionFilter, ConnectionKey, ConnectionRow, NewConnection,
+};
+use crate::store::sync_logs::{self, SyncLogRow};
 use crate::store::users;
 use crate::sync::Trigger;
 
@@ -75,6 +79,40 @@ pub async fn get(state: &AppState, id: IdRef) -> Result<ConnectionRow> {
         .lookup(move |c| connections::get(c, &id))
         .await?
         .ok_or(Error::NotFound("connection"))
+}
+
+/// One page of connections, oldest first: `user` narrows to a household member (404 when
+/// unknown), `status` to one status (disconnected ones are listed only when asked for).
+pub async fn list(
+    state: &AppState,
+    user: Option<IdRef>,
+    status: Option<ConnectionStatus>,
+    limit: u32,
+    after: Option<ConnectionKey>,
+) -> Result<Page<ConnectionRow, ConnectionKey>> {
+    let user_id = match user {
+        Some(u) => Some(resolve_user(state, u).await?),
+        None => None,
+    };
+    let filter = ConnectionFilter { user_id, status };
+    state
+        .db
+        .read(move |c| connections::page(c, &filter, limit, after.as_ref()))
+        .await
+}
+
+/// A connection (any status) with its newest sync log (`None` before the first sync).
+pub async fn with_last_sync(
+    state: &AppState,
+    id: IdRef,
+) -> Result<(ConnectionRow, Option<SyncLogRow>)> {
+    let conn = get(state, id).await?;
+    let conn_id = conn.id;
+    let last = state
+        .db
+        .read(move |c| sync_logs::latest(c, conn_id))
+        .await?;
+    Ok((conn, last))
 }
 
 /// Sets `paused`; 404 for disconnected connections.

@@ -3,11 +3,13 @@
 
 use uuid::Uuid;
 
-use crate::domain::{ConnectionStatus, SyncTrigger};
+use crate::domain::{ConnectionStatus, SyncStatus, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::ids::IdRef;
 use crate::state::AppState;
+use crate::store::Page;
 use crate::store::connections;
+use crate::store::sync_logs::{self, SyncLogFilter, SyncLogKey, SyncLogRow};
 
 /// Why a connection was left out of a bulk trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,29 @@ pub async fn trigger_all(state: &AppState) -> Result<Triggered> {
         }
     }
     Ok(out)
+}
+
+/// One page of sync logs, newest first: `connection` narrows to one connection (404 when
+/// unknown), `status` to one status.
+pub async fn logs(
+    state: &AppState,
+    connection: Option<IdRef>,
+    status: Option<SyncStatus>,
+    limit: u32,
+    after: Option<SyncLogKey>,
+) -> Result<Page<SyncLogRow, SyncLogKey>> {
+    let connection_id = match connection {
+        Some(c) => Some(super::connections::get(state, c).await?.id),
+        None => None,
+    };
+    let filter = SyncLogFilter {
+        connection_id,
+        status,
+    };
+    state
+        .db
+        .read(move |c| sync_logs::page(c, &filter, limit, after.as_ref()))
+        .await
 }
 
 /// Paused connections and ones waiting for a relink are not synced by a bulk trigger.

@@ -30,9 +30,9 @@ pub async fn receive(state: &AppState, provider: &str, req: WebhookRequest) -> R
 
 async fn apply(state: &AppState, provider: &str, event: WebhookEvent) -> Result<bool> {
     let external_id = match &event {
-        WebhookEvent::Sync { external_id } | WebhookEvent::Status { external_id, .. } => {
-            external_id.clone()
-        }
+        WebhookEvent::Sync { external_id }
+        | WebhookEvent::Status { external_id, .. }
+        | WebhookEvent::Notice { external_id, .. } => external_id.clone(),
         WebhookEvent::Ignored => return Ok(false),
     };
     let name = provider.to_owned();
@@ -73,6 +73,15 @@ async fn apply(state: &AppState, provider: &str, event: WebhookEvent) -> Result<
                         .as_deref()
                         .map(|c| (c, error_message.as_deref().unwrap_or_default()));
                     connections::set_status(tx, id, status, error, crate::time::now())
+                })
+                .await?;
+        }
+        WebhookEvent::Notice { code, message, .. } => {
+            let id = conn.id;
+            state
+                .db
+                .write(move |tx| {
+                    connections::set_notice(tx, id, &code, &message, crate::time::now())
                 })
                 .await?;
         }

@@ -197,6 +197,17 @@ pub fn set_status(
     Ok(())
 }
 
+/// Flags a healthy (`active`) connection with a provider's warning, e.g. consent that
+/// expires soon; the status stays `active` and syncs keep the flag until a relink.
+pub fn set_notice(conn: &Connection, id: Uuid, code: &str, message: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE connections SET error_code = ?2, error_message = ?3, updated_at = ?4
+         WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![id, code, message, now])?;
+    Ok(())
+}
+
 /// Ids of every connection that is not disconnected, oldest first.
 pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, ConnectionStatus, bool)>> {
     Ok(conn
@@ -208,7 +219,8 @@ pub fn all_live(conn: &Connection) -> Result<Vec<(Uuid, ConnectionStatus, bool)>
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Records a successful sync: new cursor, status back to active, next run scheduled.
+/// Records a successful sync: new cursor, status back to active (a failure's error cleared;
+/// a notice on an active connection kept, see [`set_notice`]), next run scheduled.
 pub fn mark_synced(
     conn: &Connection,
     id: Uuid,
@@ -218,7 +230,9 @@ pub fn mark_synced(
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE connections SET sync_cursor = ?2, last_synced_at = ?3, status = 'active',
-            error_code = NULL, error_message = NULL, consecutive_failures = 0,
+            error_code = CASE WHEN status = 'active' THEN error_code END,
+            error_message = CASE WHEN status = 'active' THEN error_message END,
+            consecutive_failures = 0,
             next_sync_at = ?4, updated_at = ?3
          WHERE id = ?1 AND status <> 'disconnected'",
     )?

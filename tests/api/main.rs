@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bank_fixture;
+mod fake_plaid;
 mod fake_upstream;
 mod helpers;
 
@@ -18,7 +19,9 @@ mod health;
 mod import;
 mod layers;
 mod link;
+mod mcp;
 mod openapi;
+mod plaid;
 mod provider_crash;
 mod providers;
 mod rate_limit;

@@ -8,6 +8,24 @@
 #[allow(dead_code)]
 mod helpers;
 
+#[path = "../api/fake_plaid/mod.rs"]
+mod fake_plaid;
+mod plaid;
+
+/// `n` posted transactions on the Item's checking account.
+fn plaid_history(item_id: &str, n: usize) -> Vec<fake_plaid::Txn> {
+    (0..n)
+        .map(|i| {
+            fake_plaid::Txn::new(
+                &format!("t-{i}"),
+                &format!("{item_id}-chk"),
+                &format!("{}.25", 1 + i),
+                &format!("2025-11-{:02}", 1 + i % 28),
+                &format!("Coffee {i}"),
+            )
+        })
+        .collect()
+}
 #[path = "../api/fake_upstream/mod.rs"]
 mod fake_upstream;
 

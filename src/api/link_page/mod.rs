@@ -48,6 +48,19 @@ pub async fn page(state: Data<&AppState>, Path(token): Path<String>) -> Response
     )
 }
 
+/// `GET /link/return`: where a bank using OAuth sends the browser back in the middle of a
+/// provider's flow (register it as the provider's redirect URI). The page finds its session
+/// in the browser's storage, put there before the provider's window opened, and resumes.
+#[handler]
+pub async fn resume(state: Data<&AppState>) -> Response {
+    let nonce = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        crate::ids::random_bytes::<16>(),
+    );
+    let origins = script_origins(&state, "");
+    with_headers(Html(render_app(&nonce)).into_response(), &nonce, &origins)
+}
+
 /// Origins of the provider scripts the page may load: the pinned provider's, or every
 /// on-page provider's when the person picks.
 fn script_origins(state: &AppState, provider: &str) -> Vec<String> {

@@ -1,6 +1,11 @@
 "use strict";
 (function () {
-  var token = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
+  // `/link/return` is where a provider's OAuth bank sends the browser back (see `resume`).
+  var RESUME_PATH = "/link/return";
+  var RESUME_KEY = "breadbox.link.resume";
+  var RESUME_MAX_AGE_MS = 30 * 60 * 1000;
+  var resuming = location.pathname.replace(/\/+$/, "") === RESUME_PATH;
+  var token = resuming ? "" : decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
   var steps = ["loading", "picker", "form", "progress", "success", "failure", "final"];
   var session = null;
   var provider = "";
@@ -58,6 +63,7 @@
   }
 
   function claim() {
+    $("loading-text").textContent = "Loading…";
     show("loading");
     call("/session").then(function (s) {
       session = s;
@@ -88,7 +94,7 @@
     provider = name;
     show("loading");
     call("/providers/" + encodeURIComponent(name) + "/start", "POST").then(function (flow) {
-      if (flow.kind === "script") { runScript(flow); return; }
+      if (flow.kind === "script") { runScript(flow, ""); return; }
       $("form-title").textContent = "Sign in to " + flow.institution_name;
       renderFields(flow.fields);
       $("help").hidden = !flow.help_url;
@@ -122,31 +128,6 @@
       window.TellerConnect.setup(options).open();
     }
   };
-
-  function loadScript(url) {
-    return new Promise(function (resolve, reject) {
-      var el = document.createElement("script");
-      el.src = url;
-      el.async = true;
-      el.onload = resolve;
-      el.onerror = function () { reject({ status: 0, code: "SCRIPT_FAILED", message: "Could not load the sign-in window. Check your connection and try again." }); };
-      document.head.appendChild(el);
-    });
-  }
-
-  function runScript(flow) {
-    var runner = SCRIPT_FLOWS[flow.provider];
-    if (!runner) { fatal({ status: 0, message: "This page cannot run the " + flow.institution_name + " sign-in." }); return; }
-    show("progress");
-    loadScript(flow.script_url).then(function () {
-      runner(flow.config || {}, finish, function (err) {
-        call("/fail", "POST", { code: err.code, message: err.message }).then(function () {
-          $("failure-message").textContent = err.message;
-          show("failure");
-        }, fatal);
-      });
-    }, fatal);
-  }
 
   function renderFields(fields) {
     var box = $("fields");
@@ -183,6 +164,94 @@
       if (el.name !== "password") { credentials[el.name] = el.value; }
     });
     finish(credentials);
+  }
+
+  // A provider's own flow (flow.kind "script"): load flow.script_url, call
+  // window[config.global][config.factory](config.options + callbacks), then .open().
+  // onSuccess's arguments are posted named by config.success_fields; onExit reports the
+  // provider's error_code to /fail. config.resume_option receives the page's URL when an
+  // OAuth bank sends the browser back to /link/return.
+  function runScript(flow, resumeUrl) {
+    var runner = SCRIPT_FLOWS[flow.provider];
+    if (runner) {
+      show("progress");
+      loadScript(flow.script_url).then(function () {
+        runner(flow.config || {}, finish, function (err) {
+          exited({ error_code: err.code, display_message: err.message });
+        });
+      }, function () {
+        exited({ error_code: "SCRIPT_FAILED", display_message: "Could not load the sign-in window. Check your connection and try again." });
+      });
+      return;
+    }
+    var cfg = flow.config || {};
+    $("loading-text").textContent = "Opening " + flow.institution_name + "…";
+    show("loading");
+    if (cfg.resume_option && !resumeUrl) { remember(flow); }
+    loadScript(flow.script_url).then(function () {
+      var api = window[cfg.global];
+      if (!api || typeof api[cfg.factory] !== "function") { throw new Error("missing " + cfg.global); }
+      var options = {};
+      Object.keys(cfg.options || {}).forEach(function (k) { options[k] = cfg.options[k]; });
+      options.onSuccess = function () {
+        var args = arguments;
+        var credentials = {};
+        (cfg.success_fields || []).forEach(function (f, i) { credentials[f] = args[i]; });
+        forget();
+        finish(credentials);
+      };
+      options.onExit = function (err) { forget(); exited(err); };
+      if (resumeUrl && cfg.resume_option) { options[cfg.resume_option] = resumeUrl; }
+      api[cfg.factory](options).open();
+    }).catch(function () {
+      exited({ error_code: "SCRIPT_UNAVAILABLE", display_message: "The bank's sign-in window could not be loaded. Try again in a moment." });
+    });
+  }
+
+  function loadScript(url) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = url;
+      el.async = true;
+      el.onload = resolve;
+      el.onerror = reject;
+      document.head.appendChild(el);
+    });
+  }
+
+  function exited(err) {
+    var code = (err && (err.error_code || err.code)) || "LINK_EXITED";
+    var message = (err && (err.display_message || err.error_message || err.message)) ||
+      "The sign-in window was closed before the bank was connected.";
+    call("/fail", "POST", { code: String(code), message: String(message) }).then(function () {
+      $("failure-message").textContent = message;
+      show("failure");
+    }, fatal);
+  }
+
+  function remember(flow) {
+    try {
+      localStorage.setItem(RESUME_KEY, JSON.stringify({ token: token, provider: provider, flow: flow, at: Date.now() }));
+    } catch (e) { /* storage off: OAuth banks then need the link opened again */ }
+  }
+  function forget() {
+    try { localStorage.removeItem(RESUME_KEY); } catch (e) { /* nothing stored */ }
+  }
+  function resume() {
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(RESUME_KEY) || "null"); } catch (e) { saved = null; }
+    if (!saved || !saved.token || !saved.flow || Date.now() - saved.at > RESUME_MAX_AGE_MS) {
+      forget();
+      finalScreen("This link can no longer be used", "Open the link you were sent again to connect your bank.");
+      return;
+    }
+    token = saved.token;
+    provider = saved.provider;
+    show("loading");
+    call("/session").then(function (s) {
+      session = s;
+      runScript(saved.flow, location.href);
+    }, function (err) { forget(); fatal(err); });
   }
 
   function finish(credentials) {
@@ -241,5 +310,5 @@
   $("add-another").addEventListener("click", claim);
   $("done").addEventListener("click", done);
   $("back").addEventListener("click", function () { picker(session.providers); });
-  claim();
+  if (resuming) { resume(); } else { claim(); }
 })();

@@ -85,17 +85,17 @@ impl TryFrom<FilterParams> for TransactionFilter {
             iso_currency_code: currency(p.iso_currency_code)?,
             search: search(p.search)?,
         };
-        if let (Some(s), Some(e)) = (&f.start_date, &f.end_date) {
-            if s >= e {
-                return Err(invalid(
-                    "start_date must be before end_date (end_date is exclusive)",
-                ));
-            }
+        if let (Some(s), Some(e)) = (&f.start_date, &f.end_date)
+            && s >= e
+        {
+            return Err(invalid(
+                "start_date must be before end_date (end_date is exclusive)",
+            ));
         }
-        if let (Some(min), Some(max)) = (f.min_amount, f.max_amount) {
-            if min > max {
-                return Err(invalid("min_amount must not exceed max_amount"));
-            }
+        if let (Some(min), Some(max)) = (f.min_amount, f.max_amount)
+            && min > max
+        {
+            return Err(invalid("min_amount must not exceed max_amount"));
         }
         Ok(f)
     }

@@ -105,10 +105,10 @@ pub async fn fail(state: &AppState, token: &str, code: &str, message: &str) -> R
 
 /// A provider failure fails the running attempt (credentials the person can fix do not).
 async fn fail_attempt(state: &AppState, token: &str, e: ProviderError) -> Error {
-    if !matches!(e, ProviderError::InvalidCredentials(_)) {
-        if let Err(failed) = fail(state, token, e.code(), &e.to_string()).await {
-            return failed;
-        }
+    if !matches!(e, ProviderError::InvalidCredentials(_))
+        && let Err(failed) = fail(state, token, e.code(), &e.to_string()).await
+    {
+        return failed;
     }
     e.into()
 }

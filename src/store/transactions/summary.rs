@@ -84,10 +84,10 @@ struct Accumulator {
 
 impl Accumulator {
     fn slot(&mut self, key: Option<&str>) -> usize {
-        if let Some(i) = self.last {
-            if self.slots[i].0.as_deref() == key {
-                return i;
-            }
+        if let Some(i) = self.last
+            && self.slots[i].0.as_deref() == key
+        {
+            return i;
         }
         // A handful of keys (categories) are found faster by comparing than by hashing.
         let existing = match key {
