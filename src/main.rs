@@ -117,12 +117,8 @@ struct ServeArgs {
     encryption_key: Option<String>,
     #[command(flatten)]
     plaid: PlaidArgs,
-    /// SimpleFIN Bridge: `on` (default; it needs no server secret) or `off`.
-    #[arg(long, env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
-    simplefin: String,
-    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
-    #[arg(long, env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
-    simplefin_allow_http: bool,
+    #[command(flatten)]
+    simplefin: SimpleFinArgs,
     #[command(flatten)]
     teller: TellerArgs,
     /// Serve Prometheus metrics at /metrics (no user data in labels).
@@ -137,6 +133,17 @@ struct ServeArgs {
     /// How many scheduled backups to keep (older ones are deleted).
     #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = config::DEFAULT_BACKUP_KEEP, value_parser = clap::value_parser!(u16).range(1..))]
     backup_keep: u16,
+}
+
+/// SimpleFIN Bridge: needs no server secret, so it is on unless turned off.
+#[derive(Args)]
+struct SimpleFinArgs {
+    /// SimpleFIN Bridge: `on` (default) or `off`.
+    #[arg(long = "simplefin", value_name = "on|off", env = "BREADBOX_SIMPLEFIN", default_value = "on", value_parser = ["on", "off"])]
+    state: String,
+    /// Accept `http://` SimpleFIN claim and access URLs (tests and local bridges only).
+    #[arg(long = "simplefin-allow-http", env = "BREADBOX_SIMPLEFIN_ALLOW_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_http: bool,
 }
 
 /// Plaid is enabled when both its client id and secret are set.
@@ -352,8 +359,8 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.trust_forwarded_headers = args.trust_forwarded_headers;
     config.encryption_key = args.encryption_key;
     config.plaid = args.plaid.into_config();
-    config.simplefin.enabled = args.simplefin == "on";
-    config.simplefin.allow_http = args.simplefin_allow_http;
+    config.simplefin.enabled = args.simplefin.state == "on";
+    config.simplefin.allow_http = args.simplefin.allow_http;
     config.teller = args.teller.into();
     config.metrics = args.metrics;
     config.backup_dir = args.backup_dir;
