@@ -31,9 +31,13 @@ pub fn build(state: AppState) -> impl Endpoint {
         .around(docs_at_root)
         .around(rate_limit::limit_requests)
         .around(middleware::drop_empty_query_values)
+        // Each `around` names its inner endpoint twice in its type; boxing every few
+        // layers keeps the type (and the compiler's layout queries) small.
+        .boxed()
         .around(middleware::limit_body)
         .around(middleware::envelope_errors)
         .around(middleware::security_headers)
+        .boxed()
         .around(metrics::record)
         .around(middleware::log_requests)
         .data(metrics)
