@@ -2,6 +2,7 @@
 //! error mapping, the auth scheme, pagination and the middleware around them.
 
 pub mod accounts;
+pub mod allow;
 pub mod api_keys;
 pub mod auth;
 pub mod choice;
@@ -14,6 +15,7 @@ pub mod json;
 pub mod link;
 pub mod link_page;
 pub mod metrics;
+pub mod body_limit;
 pub mod middleware;
 pub mod money;
 pub mod pagination;
