@@ -28,7 +28,6 @@ pub mod time;
 use std::future::Future;
 use std::time::Duration;
 
-
 pub use config::Config;
 pub use error::{Error, Result};
 pub use state::AppState;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use poem::http::{Method, StatusCode};
-use bytes::Bytes;
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use super::error::{self, ApiError};
@@ -30,10 +30,9 @@ const TOO_LARGE: u8 = 1;
 const TOO_SLOW: u8 = 2;
 
 fn limits(req: &Request) -> (usize, Duration) {
-    let timeout = req.data::<AppState>().map_or_else(
-        || Config::new(".").body_timeout,
-        |s| s.config.body_timeout,
-    );
+    let timeout = req
+        .data::<AppState>()
+        .map_or_else(|| Config::new(".").body_timeout, |s| s.config.body_timeout);
     if req.uri().path() == "/api/v1/connections/csv/import" {
         (IMPORT_BODY_LIMIT, timeout * IMPORT_TIMEOUT_FACTOR)
     } else {

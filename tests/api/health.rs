@@ -67,7 +67,11 @@ async fn writes_stop_while_the_database_path_names_another_file_and_resume_when_
     std::fs::copy(&aside, &db).unwrap();
     let (s, b) = app.post("/api/v1/users", json!({"name": "Lost too"})).await;
     assert_error(s, &b, 503, "DATABASE_UNAVAILABLE");
-    assert_eq!(ready_status(&app).await, 503, "ready while writes go elsewhere");
+    assert_eq!(
+        ready_status(&app).await,
+        503,
+        "ready while writes go elsewhere"
+    );
 
     // The original back in place: safe again.
     std::fs::rename(&aside, &db).unwrap();
@@ -82,7 +86,11 @@ async fn writes_stop_while_the_database_path_names_another_file_and_resume_when_
         .map(|u| u["name"].as_str().unwrap())
         .collect();
     names.sort_unstable();
-    assert_eq!(names, ["After", "Before"], "nothing written while the file was away");
+    assert_eq!(
+        names,
+        ["After", "Before"],
+        "nothing written while the file was away"
+    );
 }
 
 #[tokio::test]

@@ -81,7 +81,11 @@ async fn a_body_that_stalls_is_408_in_the_envelope() {
     assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
     let (s, users) = app.get("/api/v1/users").await;
     assert_eq!(s, 200);
-    assert_eq!(users["data"].as_array().unwrap().len(), 0, "nothing created");
+    assert_eq!(
+        users["data"].as_array().unwrap().len(),
+        0,
+        "nothing created"
+    );
 }
 
 #[tokio::test]
@@ -103,7 +107,10 @@ async fn a_head_sent_a_byte_at_a_time_is_cut_off_while_others_are_served() {
     };
     let (cut, (s, _)) = tokio::join!(trickle, app.get("/api/v1/users"));
     assert_eq!(s, 200, "a normal request is served meanwhile");
-    let closed = cut || read_until_closed(&mut slow, Duration::from_secs(3)).await.is_some();
+    let closed = cut
+        || read_until_closed(&mut slow, Duration::from_secs(3))
+            .await
+            .is_some();
     assert!(closed, "the trickling connection was not closed");
 }
 
@@ -138,7 +145,10 @@ async fn connections_over_the_cap_wait_until_one_closes() {
     let url = app.url("/health");
     let waiting = tokio::spawn(async move { client.get(url).send().await.map(|r| r.status()) });
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(!waiting.is_finished(), "a third connection was served over the cap of 2");
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served over the cap of 2"
+    );
     drop(holders);
     let status = timeout(Duration::from_secs(5), waiting)
         .await
@@ -155,18 +165,47 @@ async fn what_hyper_cannot_parse_still_gets_the_envelope() {
     let huge_header = format!("X-Big: {}\r\n", "b".repeat(70 * 1024));
     let many_headers: String = (0..120).map(|i| format!("X-H{i}: v\r\n")).collect();
     for (head, status, code) in [
-        (format!("GET {long_uri} HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\nConnection: close\r\n\r\n", app.key), "414", "URI_TOO_LONG"),
-        (format!("GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n", "a".repeat(70 * 1024)), "431", "HEADERS_TOO_LARGE"),
-        (format!("GET /health HTTP/1.1\r\nHost: localhost\r\n{huge_header}\r\n"), "431", "HEADERS_TOO_LARGE"),
-        (format!("GET /health HTTP/1.1\r\nHost: localhost\r\n{many_headers}\r\n"), "431", "HEADERS_TOO_LARGE"),
-        ("GET /health HTTP/1.1\r\nHost: local\x01host\r\nBad Header\r\n\r\n".to_owned(), "400", "BAD_REQUEST"),
+        (
+            format!(
+                "GET {long_uri} HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\nConnection: close\r\n\r\n",
+                app.key
+            ),
+            "414",
+            "URI_TOO_LONG",
+        ),
+        (
+            format!(
+                "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "a".repeat(70 * 1024)
+            ),
+            "431",
+            "HEADERS_TOO_LARGE",
+        ),
+        (
+            format!("GET /health HTTP/1.1\r\nHost: localhost\r\n{huge_header}\r\n"),
+            "431",
+            "HEADERS_TOO_LARGE",
+        ),
+        (
+            format!("GET /health HTTP/1.1\r\nHost: localhost\r\n{many_headers}\r\n"),
+            "431",
+            "HEADERS_TOO_LARGE",
+        ),
+        (
+            "GET /health HTTP/1.1\r\nHost: local\x01host\r\nBad Header\r\n\r\n".to_owned(),
+            "400",
+            "BAD_REQUEST",
+        ),
     ] {
         let mut sock = TcpStream::connect(app.addr).await.unwrap();
         let _ = sock.write_all(head.as_bytes()).await;
         let answer = read_until_closed(&mut sock, Duration::from_secs(5))
             .await
             .expect("answered and closed");
-        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{answer}");
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{answer}"
+        );
         let body = body_of(&answer);
         assert_eq!(body["error"]["code"], code, "{answer}");
     }
