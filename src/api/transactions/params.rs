@@ -130,6 +130,13 @@ fn amount(name: &str, raw: Option<String>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = present(raw) else {
         return Ok(None);
     };
+    // The documented pattern: no padding, at most 12 significant integer digits.
+    let digits = raw.trim_start_matches(['+', '-']).split('.').next().unwrap_or_default();
+    if raw.trim() != raw || digits.trim_start_matches('0').len() > 12 {
+        return Err(invalid(format!(
+            "{name}: must be a plain decimal number like -12.50, at most 12 integer digits"
+        )));
+    }
     parse_minor(&raw, MILLI_DIGITS).map(Some).map_err(|e| {
         let why = match e {
             AmountError::NotANumber => "must be a plain decimal number like -12.50".to_owned(),
