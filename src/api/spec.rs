@@ -61,6 +61,7 @@ pub fn finish(doc: &mut Value) {
             }
         }
         credentials::add(schemas);
+        add_limits(schemas);
         if let Some(body) = schemas.get_mut("ErrorBody") {
             body.as_object_mut().map(|o| o.remove("example"));
         }
@@ -98,6 +99,58 @@ fn request_body_schemas(doc: &Value) -> Vec<String> {
         }
     }
     names
+}
+
+/// Unicode White_Space, the characters Rust's `str::trim` removes (a regex's `\\s` differs
+/// by engine).
+const WS: &str = "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// Field limits the services enforce (`service::users::valid_name`, `service::api_keys`,
+/// `service::link`, `link::urls::check_redirect`), as schema keywords.
+fn add_limits(schemas: &mut Map<String, Value>) {
+    let non_blank = format!("[^{WS}]");
+    let name = json!({"minLength": 1, "maxLength": 200, "pattern": non_blank});
+    // `local@domain` with a dot inside the domain, no inner white space, padding trimmed.
+    let email = json!({"maxLength": 254, "pattern": format!(
+        "^[{WS}]*[^@{WS}]+@[^.{WS}][^{WS}]*\\.[^{WS}]*[^.{WS}][{WS}]*$"
+    )});
+    let limits = [
+        ("CreateUserRequest", "name", name.clone()),
+        ("UpdateUserRequest", "name", name.clone()),
+        ("CreateApiKeyRequest", "name", name),
+        ("CreateUserRequest", "email", email.clone()),
+        ("UpdateUserRequest", "email", email),
+        ("CreateLinkRequest", "label", json!({"maxLength": 200})),
+        ("RelinkRequest", "label", json!({"maxLength": 200})),
+        ("CreateLinkRequest", "expires_in_seconds", json!({"minimum": 60, "maximum": 86_400})),
+        ("RelinkRequest", "expires_in_seconds", json!({"minimum": 60, "maximum": 86_400})),
+        ("CreateLinkRequest", "redirect_url", redirect_url()),
+        ("RelinkRequest", "redirect_url", redirect_url()),
+    ];
+    for (schema, field, keywords) in limits {
+        let Some(prop) = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (k, v) in keywords.as_object().into_iter().flatten() {
+            prop.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// An absolute URL of at most 2048 characters, not a scheme that runs code or reads files;
+/// empty means none.
+fn redirect_url() -> Value {
+    json!({
+        "maxLength": 2048,
+        "anyOf": [
+            {"maxLength": 0},
+            {"format": "uri", "pattern": "^(?![Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]:|[Dd][Aa][Tt][Aa]:|[Ff][Ii][Ll][Ee]:|[Vv][Bb][Ss][Cc][Rr][Ii][Pp][Tt]:|[Aa][Bb][Oo][Uu][Tt]:|[Bb][Ll][Oo][Bb]:)"}
+        ]
+    })
 }
 
 fn add_formats(schema: &mut Value, request: bool) {
@@ -204,7 +257,7 @@ fn finish_operation(path: &str, method: &str, op: &mut Value) {
 fn query_constraint(name: &str, schema: &mut Value) {
     let pattern = match name {
         "start_date" | "end_date" => {
-            schema["format"] = Value::from("date");
+            schema["anyOf"] = json!([{"format": "date"}, {"maxLength": 0}]);
             return;
         }
         "user_id" | "connection_id" | "account_id" => ID_PATTERN,
