@@ -188,6 +188,11 @@ fn finish_operation(path: &str, method: &str, op: &mut Value) {
         .into_iter()
         .flatten()
     {
+        if param["in"] == "query" && param["schema"].get("$ref").is_some() {
+            // An enum; empty means absent here too.
+            let named = param["schema"].take();
+            param["schema"] = json!({"anyOf": [named, {"type": "string", "maxLength": 0}]});
+        }
         if param["in"] == "query" && param["schema"]["type"] == "string" {
             let name = param["name"].as_str().unwrap_or_default().to_owned();
             query_constraint(&name, &mut param["schema"]);
@@ -337,6 +342,7 @@ mod credentials {
                     "type": "object",
                     "properties": {"username": {
                         "type": "string",
+                        "nullable": true,
                         "enum": ["demo_good", "demo_reauth", "demo_error"],
                         "description": "`demo_reauth` asks for re-authentication after the first sync; `demo_error` fails to link (502)."
                     }},
@@ -351,9 +357,9 @@ mod credentials {
                     "required": ["public_token"],
                     "properties": {
                         "public_token": {"type": "string", "minLength": 1},
-                        "metadata": {"type": "object", "description": "Link's metadata (its institution is kept)."},
-                        "institution_id": {"type": "string"},
-                        "institution_name": {"type": "string"}
+                        "metadata": {"type": "object", "nullable": true, "description": "Link's metadata (its institution is kept)."},
+                        "institution_id": {"type": "string", "nullable": true},
+                        "institution_name": {"type": "string", "nullable": true}
                     },
                     "example": {"public_token": "public-sandbox-5c0b5e5e-0000-4000-8000-000000000000"}
                 }),
@@ -367,7 +373,7 @@ mod credentials {
                     "properties": {
                         "access_token": {"type": "string", "minLength": 1},
                         "enrollment_id": {"type": "string", "minLength": 1},
-                        "institution_name": {"type": "string"}
+                        "institution_name": {"type": "string", "nullable": true}
                     },
                     "example": {"access_token": "token_abc123", "enrollment_id": "enr_abc123"}
                 }),
