@@ -19,11 +19,7 @@ use serde_json::{Map, Value, json};
 use super::Service;
 
 /// Operations that call a provider (and so may answer 502 `PROVIDER_ERROR`).
-const PROVIDER_CALLS: &[&str] = &[
-    "connections.create",
-    "link_page.finish",
-    "link_page.start",
-];
+const PROVIDER_CALLS: &[&str] = &["connections.create", "link_page.finish", "link_page.start"];
 
 /// Response properties that always hold a UUID (requests also accept a short_id).
 const UUID_FIELDS: &[&str] = &[
@@ -62,6 +58,7 @@ pub fn finish(doc: &mut Value) {
         }
         credentials::add(schemas);
         add_limits(schemas);
+        add_provider_names(schemas);
         if let Some(body) = schemas.get_mut("ErrorBody") {
             body.as_object_mut().map(|o| o.remove("example"));
         }
@@ -84,7 +81,9 @@ fn request_body_schemas(doc: &Value) -> Vec<String> {
     let mut names = Vec::new();
     for item in doc["paths"].as_object().into_iter().flat_map(Map::values) {
         for op in item.as_object().into_iter().flat_map(Map::values) {
-            let content = op.pointer("/requestBody/content").and_then(Value::as_object);
+            let content = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object);
             for (ct, media) in content.into_iter().flatten() {
                 if !ct.starts_with("application/json") {
                     continue;
@@ -103,7 +102,8 @@ fn request_body_schemas(doc: &Value) -> Vec<String> {
 
 /// Unicode White_Space, the characters Rust's `str::trim` removes (a regex's `\\s` differs
 /// by engine).
-const WS: &str = "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const WS: &str =
+    "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
 /// Field limits the services enforce (`service::users::valid_name`, `service::api_keys`,
 /// `service::link`, `link::urls::check_redirect`), as schema keywords.
@@ -122,8 +122,16 @@ fn add_limits(schemas: &mut Map<String, Value>) {
         ("UpdateUserRequest", "email", email),
         ("CreateLinkRequest", "label", json!({"maxLength": 200})),
         ("RelinkRequest", "label", json!({"maxLength": 200})),
-        ("CreateLinkRequest", "expires_in_seconds", json!({"minimum": 60, "maximum": 86_400})),
-        ("RelinkRequest", "expires_in_seconds", json!({"minimum": 60, "maximum": 86_400})),
+        (
+            "CreateLinkRequest",
+            "expires_in_seconds",
+            json!({"minimum": 60, "maximum": 86_400}),
+        ),
+        (
+            "RelinkRequest",
+            "expires_in_seconds",
+            json!({"minimum": 60, "maximum": 86_400}),
+        ),
         ("CreateLinkRequest", "redirect_url", redirect_url()),
         ("RelinkRequest", "redirect_url", redirect_url()),
     ];
@@ -141,6 +149,28 @@ fn add_limits(schemas: &mut Map<String, Value>) {
     }
 }
 
+/// Provider names are the registry's (`providers::SOURCES`).
+fn add_provider_names(schemas: &mut Map<String, Value>) {
+    let config = crate::config::Config::new(".");
+    let names: Vec<Value> = crate::providers::SOURCES
+        .iter()
+        .map(|register| Value::from(register(&config).info.name))
+        .collect();
+    for (schema, field) in [
+        ("CreateConnectionRequest", "provider"),
+        ("ConnectionResponse", "provider"),
+        ("ConnectionStatusResponse", "provider"),
+        ("ProviderResponse", "name"),
+    ] {
+        if let Some(prop) = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
+        {
+            prop["enum"] = Value::Array(names.clone());
+        }
+    }
+}
+
 /// An absolute URL of at most 2048 characters, not a scheme that runs code or reads files;
 /// empty means none.
 fn redirect_url() -> Value {
@@ -154,18 +184,17 @@ fn redirect_url() -> Value {
 }
 
 fn add_formats(schema: &mut Value, request: bool) {
-    let Some(props) = schema
-        .get_mut("properties")
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };
     for (name, prop) in props.iter_mut() {
-        if prop.get("type").and_then(Value::as_str) != Some("string") || prop.get("format").is_some()
+        if prop.get("type").and_then(Value::as_str) != Some("string")
+            || prop.get("format").is_some()
         {
             continue;
         }
-        let format = if name.ends_with("_at") || name == "datetime" || name == "last_balance_update" {
+        let format = if name.ends_with("_at") || name == "datetime" || name == "last_balance_update"
+        {
             "date-time"
         } else if name == "date" || name.ends_with("_date") {
             "date"
@@ -304,7 +333,10 @@ fn example(status: u16, link_page: bool) -> (&'static str, &'static str) {
     match status {
         400 => ("INVALID_PARAMETER", "limit must be between 1 and 500"),
         401 if link_page => ("INVALID_TOKEN", "this link is not valid"),
-        401 => ("MISSING_API_KEY", "send your API key in the X-API-Key header"),
+        401 => (
+            "MISSING_API_KEY",
+            "send your API key in the X-API-Key header",
+        ),
         403 => ("FORBIDDEN", "this operation needs a full_access key"),
         404 => ("NOT_FOUND", "user not found"),
         409 => ("CONFLICT", "a user with this email already exists"),
@@ -315,12 +347,18 @@ fn example(status: u16, link_page: bool) -> (&'static str, &'static str) {
             "the client request does not include the `Content-Type` header",
         ),
         422 => ("VALIDATION_ERROR", "field `name` is required"),
-        429 => ("RATE_LIMITED", "too many requests; retry after the Retry-After seconds"),
+        429 => (
+            "RATE_LIMITED",
+            "too many requests; retry after the Retry-After seconds",
+        ),
         500 => (
             "INTERNAL_ERROR",
             "an unexpected error occurred; see the server log",
         ),
-        502 => ("PROVIDER_ERROR", "the bank is not answering; try again later"),
+        502 => (
+            "PROVIDER_ERROR",
+            "the bank is not answering; try again later",
+        ),
         503 => (
             "DATABASE_UNAVAILABLE",
             "the database cannot be used right now; try again later",

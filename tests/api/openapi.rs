@@ -90,7 +90,10 @@ async fn every_optional_field_may_be_null() {
             .unwrap_or_default();
         for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
             if !required.contains(&field.as_str()) {
-                assert_eq!(prop["nullable"], true, "{name}.{field} is optional but not nullable");
+                assert_eq!(
+                    prop["nullable"], true,
+                    "{name}.{field} is optional but not nullable"
+                );
             }
         }
     }
@@ -147,14 +150,22 @@ async fn each_error_status_has_its_own_example_code() {
     assert_eq!(codes["415"], "UNSUPPORTED_MEDIA_TYPE");
     assert_eq!(codes["429"], "RATE_LIMITED");
     assert_eq!(codes["503"], "DATABASE_UNAVAILABLE");
-    assert!(spec["components"]["schemas"]["ErrorBody"].get("example").is_none());
+    assert!(
+        spec["components"]["schemas"]["ErrorBody"]
+            .get("example")
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn request_bodies_are_closed_and_credentials_have_a_shape() {
     let spec = spec().await;
     let schemas = &spec["components"]["schemas"];
-    for name in ["CreateUserRequest", "UpdateUserRequest", "CreateConnectionRequest"] {
+    for name in [
+        "CreateUserRequest",
+        "UpdateUserRequest",
+        "CreateConnectionRequest",
+    ] {
         assert_eq!(schemas[name]["additionalProperties"], false, "{name}");
     }
     let creds = &schemas["CreateConnectionRequest"]["properties"]["credentials"];
@@ -164,7 +175,10 @@ async fn request_bodies_are_closed_and_credentials_have_a_shape() {
         .iter()
         .map(|r| r["$ref"].as_str().unwrap())
         .collect();
-    assert!(shapes.contains(&"#/components/schemas/DemoCredentials"), "{creds}");
+    assert!(
+        shapes.contains(&"#/components/schemas/DemoCredentials"),
+        "{creds}"
+    );
     assert_eq!(schemas["DemoCredentials"]["type"], "object");
     assert_eq!(
         schemas["PlaidCredentials"]["required"],
@@ -177,12 +191,27 @@ async fn limits_and_formats_the_server_enforces_are_in_the_schema() {
     let spec = spec().await;
     let schemas = &spec["components"]["schemas"];
     let name = &schemas["CreateUserRequest"]["properties"]["name"];
-    assert_eq!((name["minLength"].as_i64(), name["maxLength"].as_i64()), (Some(1), Some(200)));
+    assert_eq!(
+        (name["minLength"].as_i64(), name["maxLength"].as_i64()),
+        (Some(1), Some(200))
+    );
     let expiry = &schemas["CreateLinkRequest"]["properties"]["expires_in_seconds"];
-    assert_eq!((expiry["minimum"].as_i64(), expiry["maximum"].as_i64()), (Some(60), Some(86_400)));
-    assert_eq!(schemas["UserResponse"]["properties"]["id"]["format"], "uuid");
-    assert_eq!(schemas["UserResponse"]["properties"]["created_at"]["format"], "date-time");
-    assert_eq!(schemas["TransactionResponse"]["properties"]["date"]["format"], "date");
+    assert_eq!(
+        (expiry["minimum"].as_i64(), expiry["maximum"].as_i64()),
+        (Some(60), Some(86_400))
+    );
+    assert_eq!(
+        schemas["UserResponse"]["properties"]["id"]["format"],
+        "uuid"
+    );
+    assert_eq!(
+        schemas["UserResponse"]["properties"]["created_at"]["format"],
+        "date-time"
+    );
+    assert_eq!(
+        schemas["TransactionResponse"]["properties"]["date"]["format"],
+        "date"
+    );
     let list = &spec["paths"]["/api/v1/transactions"]["get"]["parameters"];
     let param = |n: &str| {
         list.as_array()

@@ -131,7 +131,11 @@ fn amount(name: &str, raw: Option<String>) -> Result<Option<i64>, ApiError> {
         return Ok(None);
     };
     // The documented pattern: no padding, at most 12 significant integer digits.
-    let digits = raw.trim_start_matches(['+', '-']).split('.').next().unwrap_or_default();
+    let digits = raw
+        .trim_start_matches(['+', '-'])
+        .split('.')
+        .next()
+        .unwrap_or_default();
     if raw.trim() != raw || digits.trim_start_matches('0').len() > 12 {
         return Err(invalid(format!(
             "{name}: must be a plain decimal number like -12.50, at most 12 integer digits"
