@@ -224,5 +224,6 @@ async fn limits_and_formats_the_server_enforces_are_in_the_schema() {
     assert_eq!(param("start_date")["anyOf"][0]["format"], "date");
     assert!(param("account_id")["pattern"].is_string());
     assert!(param("min_amount")["pattern"].is_string());
-    assert_eq!(param("limit")["maximum"].as_f64(), Some(500.0));
+    assert_eq!(param("limit")["anyOf"][0]["maximum"].as_f64(), Some(500.0));
+    assert_eq!(param("limit")["anyOf"][1]["maxLength"], 0, "empty = absent");
 }

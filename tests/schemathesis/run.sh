@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Wait for the server, then a household member with the demo bank connected and synced.
-"$VENV/bin/python" "$HERE/seed.py" "$BASE" "$KEY"
+eval "$("$VENV/bin/python" "$HERE/seed.py" "$BASE" "$KEY")"
 
 run() {
     local name=$1 key=$2
@@ -54,7 +54,7 @@ run() {
         --max-examples "$MAX_EXAMPLES" \
         --header "X-API-Key: $key" \
         --generation-database none \
-        --seed 1 \
+        --seed "${ST_SEED:-1}" \
         --workers 1 \
         --no-color \
         --request-timeout 30; then

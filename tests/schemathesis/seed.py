@@ -52,5 +52,7 @@ wait_until(
     )
     == "success",
 )
-count = call("GET", "/api/v1/transactions/count")
-print(f"seeded: user {user['id']}, connection {conn['id']}, {count} transactions")
+count = call("GET", "/api/v1/transactions/count")["count"]
+print(f"seeded: user {user['id']}, connection {conn['id']}, {count} transactions", file=sys.stderr)
+# For run.sh: the ids schemathesis.toml hands to operations that create things.
+print(f"export ST_USER_ID={user['id']} ST_CONNECTION_ID={conn['id']}")
