@@ -64,21 +64,27 @@ pub fn add_limits(schemas: &mut Map<String, Value>) {
 /// Provider names are the registry's (`providers::SOURCES`).
 pub fn add_provider_names(schemas: &mut Map<String, Value>) {
     let config = crate::config::Config::new(".");
-    let names: Vec<Value> = crate::providers::SOURCES
+    let infos: Vec<_> = crate::providers::SOURCES
         .iter()
-        .map(|register| Value::from(register(&config).info.name))
+        .map(|register| register(&config).info)
         .collect();
-    for (schema, field) in [
-        ("CreateConnectionRequest", "provider"),
-        ("ConnectionResponse", "provider"),
-        ("ConnectionStatusResponse", "provider"),
-        ("ProviderResponse", "name"),
+    let names: Vec<Value> = infos.iter().map(|i| Value::from(i.name)).collect();
+    // A link session names a provider the page offers, or none (`""`: the person picks).
+    let on_page: Vec<Value> = std::iter::once(Value::from(""))
+        .chain(infos.iter().filter(|i| i.on_page).map(|i| Value::from(i.name)))
+        .collect();
+    for (schema, field, allowed) in [
+        ("CreateConnectionRequest", "provider", &names),
+        ("ConnectionResponse", "provider", &names),
+        ("ConnectionStatusResponse", "provider", &names),
+        ("ProviderResponse", "name", &names),
+        ("CreateLinkRequest", "provider", &on_page),
     ] {
         if let Some(prop) = schemas
             .get_mut(schema)
             .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
         {
-            prop["enum"] = Value::Array(names.clone());
+            prop["enum"] = Value::Array(allowed.clone());
         }
     }
 }
