@@ -81,4 +81,14 @@ pub fn add(schemas: &mut Map<String, Value>) {
             "example": {"username": "demo_good"}
         });
     }
+    if let Some(create) = schemas.get_mut("CreateConnectionRequest") {
+        create["example"] = json!({
+            "provider": "demo",
+            "user_id": "01936a1e-7c4a-7d2e-9b1f-3a5c7e9d2b4f",
+            "credentials": {"username": "demo_good"}
+        });
+    }
+    if let Some(finish) = schemas.get_mut("FinishRequest") {
+        finish["example"] = json!({"provider": "demo", "credentials": {"username": "demo_good"}});
+    }
 }
