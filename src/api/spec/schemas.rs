@@ -71,7 +71,12 @@ pub fn add_provider_names(schemas: &mut Map<String, Value>) {
     let names: Vec<Value> = infos.iter().map(|i| Value::from(i.name)).collect();
     // A link session names a provider the page offers, or none (`""`: the person picks).
     let on_page: Vec<Value> = std::iter::once(Value::from(""))
-        .chain(infos.iter().filter(|i| i.on_page).map(|i| Value::from(i.name)))
+        .chain(
+            infos
+                .iter()
+                .filter(|i| i.on_page)
+                .map(|i| Value::from(i.name)),
+        )
         .collect();
     for (schema, field, allowed) in [
         ("CreateConnectionRequest", "provider", &names),
