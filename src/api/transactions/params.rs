@@ -232,6 +232,14 @@ mod tests {
         for bad in ["1e3", "0.0001", "NaN", "12,50", "--1"] {
             assert!(amount("a", Some(bad.into())).is_err(), "{bad}");
         }
+        // What the OpenAPI pattern says: no padding, at most 12 significant integer digits.
+        assert_eq!(
+            amount("a", Some("000999999999999.5".into())).unwrap(),
+            Some(999_999_999_999_500)
+        );
+        for bad in [" 5", "5 ", "1000000000000", "-1000000000000.0"] {
+            assert!(amount("a", Some(bad.into())).is_err(), "{bad}");
+        }
         let p = FilterParams {
             min_amount: Some("10".into()),
             max_amount: Some("9.99".into()),
