@@ -4,7 +4,7 @@
 use poem::{Endpoint, EndpointExt, IntoResponse, Route};
 
 use crate::api::compress::GzipCache;
-use crate::api::{self, link_page, metrics, middleware, rate_limit};
+use crate::api::{self, allow, body_limit, link_page, metrics, middleware, rate_limit};
 use crate::state::AppState;
 
 /// Builds the whole HTTP application.
@@ -16,6 +16,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         .config
         .metrics
         .then(|| metrics::Metrics::new(&service.spec()));
+    let allowed = allow::AllowedMethods::from_spec(&service.spec());
     let gzip = GzipCache::default();
     let (gzip_docs, gzip_spec) = (gzip.clone(), gzip);
     let docs = docs.around(move |ep, req| gzip_docs.clone().serve(ep, req));
@@ -34,13 +35,15 @@ pub fn build(state: AppState) -> impl Endpoint {
         // Each `around` names its inner endpoint twice in its type; boxing every few
         // layers keeps the type (and the compiler's layout queries) small.
         .boxed()
-        .around(middleware::limit_body)
+        .around(body_limit::limit_body)
         .around(middleware::envelope_errors)
+        .around(allow::allow_header)
         .around(middleware::security_headers)
         .boxed()
         .around(metrics::record)
         .around(middleware::log_requests)
         .data(metrics)
+        .data(allowed)
         .data(state)
 }
 

@@ -13,6 +13,9 @@ pub const DEFAULT_RATE_LIMIT_BURST: u32 = 500;
 pub const DEFAULT_SYNC_INTERVAL: &str = "12h";
 pub const DEFAULT_BACKUP_INTERVAL: &str = "1d";
 pub const DEFAULT_BACKUP_KEEP: u16 = 7;
+pub const DEFAULT_MAX_CONNECTIONS: u16 = 512;
+pub const DEFAULT_HEADER_TIMEOUT: &str = "15s";
+pub const DEFAULT_BODY_TIMEOUT: &str = "60s";
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// `12h`, `30m`, `90s`, `1d` or plain seconds; at least one second.
@@ -76,6 +79,13 @@ pub struct Config {
     pub backup_interval: Duration,
     /// How many scheduled backups are kept (older ones are deleted).
     pub backup_keep: usize,
+    /// Open connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// A request head (and the next request on a kept-alive connection) must arrive within
+    /// this time, or the connection is closed.
+    pub header_timeout: Duration,
+    /// A JSON request body must arrive within this time once read (a CSV import: ten times it).
+    pub body_timeout: Duration,
 }
 
 /// SimpleFIN Bridge settings.
@@ -166,6 +176,9 @@ impl Config {
             backup_dir: None,
             backup_interval: parse_interval(DEFAULT_BACKUP_INTERVAL).expect("the default parses"),
             backup_keep: usize::from(DEFAULT_BACKUP_KEEP),
+            max_connections: usize::from(DEFAULT_MAX_CONNECTIONS),
+            header_timeout: parse_interval(DEFAULT_HEADER_TIMEOUT).expect("the default parses"),
+            body_timeout: parse_interval(DEFAULT_BODY_TIMEOUT).expect("the default parses"),
         }
     }
 }
@@ -192,6 +205,9 @@ impl std::fmt::Debug for Config {
             .field("backup_dir", &self.backup_dir)
             .field("backup_interval", &self.backup_interval)
             .field("backup_keep", &self.backup_keep)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }

@@ -18,6 +18,7 @@ pub mod mcp;
 pub mod money;
 mod mutex;
 pub mod providers;
+pub mod server;
 pub mod service;
 pub mod state;
 pub mod store;
@@ -26,9 +27,6 @@ pub mod time;
 
 use std::future::Future;
 use std::time::Duration;
-
-use poem::Server;
-use poem::listener::{Acceptor, TcpAcceptor};
 
 pub use config::Config;
 pub use error::{Error, Result};
@@ -65,15 +63,7 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .map(|a| {
-            a.as_socket_addr()
-                .map_or_else(|| a.to_string(), ToString::to_string)
-        })
-        .unwrap_or_default();
+    let addr = listener.local_addr()?;
     let providers: Vec<&str> = state
         .providers
         .all()
@@ -95,11 +85,12 @@ pub async fn run(
         .config
         .scheduler
         .then(|| tokio::spawn(sync::scheduler::run(state.clone(), state.engine.clone())));
-    let grace = state.config.shutdown_grace;
-    let app = app::build(state.clone());
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, shutdown, Some(grace))
-        .await?;
+    let limits = server::Limits {
+        max_connections: state.config.max_connections,
+        header_timeout: state.config.header_timeout,
+        grace: state.config.shutdown_grace,
+    };
+    server::serve(listener, app::build(state.clone()), limits, shutdown).await?;
     background.abort();
     if let Some(b) = backups {
         b.abort();

@@ -134,6 +134,17 @@ struct ServeArgs {
     /// How many scheduled backups to keep (older ones are deleted).
     #[arg(long, env = "BREADBOX_BACKUP_KEEP", default_value_t = config::DEFAULT_BACKUP_KEEP, value_parser = clap::value_parser!(u16).range(1..))]
     backup_keep: u16,
+    /// Most client connections open at once; more wait to be accepted.
+    #[arg(long, env = "BREADBOX_MAX_CONNECTIONS", default_value_t = config::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u16).range(1..))]
+    max_connections: u16,
+    /// A request's headers (and the next request on an idle kept-alive connection) must
+    /// arrive within this time, e.g. `15s`; slower connections are closed.
+    #[arg(long, env = "BREADBOX_HEADER_TIMEOUT", default_value = config::DEFAULT_HEADER_TIMEOUT, value_parser = config::parse_interval)]
+    header_timeout: std::time::Duration,
+    /// A request body must arrive within this time once read, e.g. `60s` (CSV imports get
+    /// ten times it); slower uploads get 408.
+    #[arg(long, env = "BREADBOX_BODY_TIMEOUT", default_value = config::DEFAULT_BODY_TIMEOUT, value_parser = config::parse_interval)]
+    body_timeout: std::time::Duration,
 }
 
 /// SimpleFIN Bridge: needs no server secret, so it is on unless turned off.
@@ -404,6 +415,9 @@ fn serve(data_dir: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     config.backup_dir = args.backup_dir;
     config.backup_interval = args.backup_interval;
     config.backup_keep = usize::from(args.backup_keep);
+    config.max_connections = usize::from(args.max_connections);
+    config.header_timeout = args.header_timeout;
+    config.body_timeout = args.body_timeout;
     // Held until the server stops: a second server or a restore on this directory is refused.
     let _lock = breadbox::store::lock::DataDirLock::acquire(&config.data_dir)?;
     let runtime = tokio::runtime::Runtime::new()?;

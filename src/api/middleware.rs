@@ -1,4 +1,4 @@
-//! Cross-cutting HTTP behaviour: request logging, body-size limits, and turning every
+//! Cross-cutting HTTP behaviour: request logging, caching headers, and turning every
 //! error (including unknown routes and wrong methods) into the JSON envelope.
 
 use std::time::Instant;
@@ -8,19 +8,6 @@ use poem::http::{HeaderValue, Method};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use super::error::{self, ApiError};
-
-/// JSON bodies may be at most this large.
-pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
-/// File imports may be at most this large.
-pub const IMPORT_BODY_LIMIT: usize = 50 * 1024 * 1024;
-
-fn body_limit(path: &str) -> usize {
-    if path == "/api/v1/connections/csv/import" {
-        IMPORT_BODY_LIMIT
-    } else {
-        JSON_BODY_LIMIT
-    }
-}
 
 /// Logs method, path, status and latency of every request. Never headers: the key is one.
 pub async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
@@ -132,35 +119,20 @@ fn is_empty_pair(pair: &str) -> bool {
     pair.is_empty() || pair.ends_with('=') && pair.find('=') == Some(pair.len() - 1)
 }
 
-/// Rejects bodies over the limit with 413 before any handler parses them.
-pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    if matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-    ) {
-        return next.call(req).await.map(IntoResponse::into_response);
-    }
-    let limit = body_limit(req.uri().path());
-    let declared = req
-        .header("content-length")
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(error::too_large().into());
-    }
-    if declared.is_none() {
-        // Chunked bodies have no length up front: read them with the limit applied.
-        let body = req
-            .take_body()
-            .into_bytes_limit(limit)
-            .await
-            .map_err(|_| error::too_large())?;
-        req.set_body(body);
-    }
-    next.call(req).await.map(IntoResponse::into_response)
-}
+/// The longest request URI (path and query) served.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Renders any error as the error envelope (docs/api.md, Errors).
 pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    // No route takes a URI this long; hyper's own limit (64 KiB) answers beyond it.
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        return Ok(ApiError::new(
+            poem::http::StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!("the request URI is longer than {MAX_URI_BYTES} bytes"),
+        )
+        .into_response());
+    }
     // A key header that is not visible ASCII is a wrong key, not a missing one.
     if req
         .headers()

@@ -2,8 +2,10 @@
 //! error mapping, the auth scheme, pagination and the middleware around them.
 
 pub mod accounts;
+pub mod allow;
 pub mod api_keys;
 pub mod auth;
+pub mod body_limit;
 pub mod choice;
 pub mod compress;
 pub mod connections;

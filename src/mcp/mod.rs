@@ -23,7 +23,7 @@ pub use catalog::{ToolDef, catalog};
 pub use guard::origin_allowed;
 pub use server::BreadboxMcp;
 
-use crate::api::middleware::JSON_BODY_LIMIT;
+use crate::api::body_limit::JSON_BODY_LIMIT;
 use crate::state::AppState;
 
 /// The `/mcp` endpoint: the guard (Origin, then the API key) in front of rmcp's

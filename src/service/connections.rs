@@ -101,18 +101,23 @@ pub async fn list(
         .await
 }
 
-/// A connection (any status) with its newest sync log (`None` before the first sync).
+/// A connection (any status) with its newest sync log (`None` before the first sync),
+/// read in one snapshot: a sync finishing between two separate reads could otherwise pair
+/// the connection's old state with the new log (or the reverse).
 pub async fn with_last_sync(
     state: &AppState,
     id: IdRef,
 ) -> Result<(ConnectionRow, Option<SyncLogRow>)> {
-    let conn = get(state, id).await?;
-    let conn_id = conn.id;
-    let last = state
+    state
         .db
-        .read(move |c| sync_logs::latest(c, conn_id))
-        .await?;
-    Ok((conn, last))
+        .lookup(move |c| {
+            let snapshot = c.unchecked_transaction()?;
+            let conn = connections::get(&snapshot, &id)?.ok_or(Error::NotFound("connection"))?;
+            let last = sync_logs::latest(&snapshot, conn.id)?;
+            snapshot.commit()?;
+            Ok((conn, last))
+        })
+        .await
 }
 
 /// Sets `paused`; 404 for disconnected connections.

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod backup;
 pub mod connections;
+mod file_identity;
 pub mod ingest;
 pub mod link_sessions;
 pub mod lock;
@@ -30,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 use crate::mutex::lock;
+use file_identity::FileIdentity;
 
 pub use page::Page;
 
@@ -56,6 +58,8 @@ struct Inner {
     /// suspended task rather than as a parked blocking thread per request.
     write_slots: tokio::sync::Semaphore,
     path: PathBuf,
+    /// The file opened at start: writes stop if the path comes to name another file.
+    identity: FileIdentity,
 }
 
 /// Why the database could not be opened at start-up.
@@ -125,6 +129,10 @@ impl Db {
         };
         let reader_threads = start("breadbox-reader", reader_count)?;
         let lookup_thread = start("breadbox-lookup", 1)?;
+        let identity = FileIdentity::of(path).map_err(|source| OpenError::File {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 readers,
@@ -133,6 +141,7 @@ impl Db {
                 lookup_thread,
                 write_slots: tokio::sync::Semaphore::new(1),
                 path: path.to_owned(),
+                identity,
             }),
         })
     }
@@ -191,16 +200,21 @@ impl Db {
     /// the async queue.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.inner.writer);
+        self.inner.identity.check(&self.inner.path)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
     }
 
-    /// Checks that the file can be opened and queried right now, with a fresh connection,
-    /// so a deleted, replaced or unreadable file is noticed even while pooled
-    /// connections still hold the old one open.
+    /// Checks that writes would work right now: the path still names the file the server
+    /// opened, the file opens and answers on a fresh connection (a pooled one would keep
+    /// working after `chmod 000`), and a write commits (a full disk fails it). A write that
+    /// waits behind a long one for more than `PROBE_WAIT` counts as working: the gate is
+    /// busy, not broken.
     pub async fn ping(&self) -> Result<()> {
+        const PROBE_WAIT: Duration = Duration::from_secs(2);
+        self.inner.identity.check(&self.inner.path)?;
         let path = self.inner.path.clone();
         tokio::task::spawn_blocking(move || {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -211,10 +225,23 @@ impl Db {
                 r.get::<_, i64>(0)
             })
             .map_err(Error::unavailable)?;
-            Ok(())
+            Ok::<(), Error>(())
         })
-        .await?
+        .await??;
+        match tokio::time::timeout(PROBE_WAIT, self.write(probe_write)).await {
+            Ok(result) => result,
+            Err(_busy) => Ok(()),
+        }
     }
+}
+
+/// Rewrites the header's `user_version` with its own value: nothing changes, but SQLite
+/// dirties page 1 and commits a real frame to the WAL, so a disk that cannot take a write
+/// fails here.
+fn probe_write(tx: &Transaction) -> Result<()> {
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+    Ok(())
 }
 
 /// The message of a UNIQUE constraint failure (`UNIQUE constraint failed: users.email`).

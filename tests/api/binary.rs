@@ -126,6 +126,48 @@ fn keys_create_then_serve_then_sigterm() {
 }
 
 #[test]
+fn a_second_server_on_the_same_data_dir_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let serve = |port: u16| {
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("BREADBOX_DATA_DIR", &data)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let port = free_port();
+    let mut first = serve(port);
+    let client = reqwest::blocking::Client::new();
+    wait_until_up(&client, &format!("http://127.0.0.1:{port}"), &mut first);
+    let mut second = serve(free_port());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = first.kill();
+            panic!("a second server started on a data dir in use");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(second.stderr.as_mut().unwrap(), &mut err).unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(!exit.success());
+    assert!(
+        err.contains(data.to_str().unwrap()) && err.contains("another breadbox process is using"),
+        "the refusal must name the directory and the reason: {err}"
+    );
+}
+
+#[test]
 fn keys_list_and_revoke_work_offline() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");

@@ -14,6 +14,38 @@ async fn unknown_paths_and_wrong_methods_get_the_envelope() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_names_the_allowed_ones() {
+    let app = spawn_app().await;
+    let user = app.create_user("Allow").await;
+    let id = user["id"].as_str().unwrap();
+    for (method, path, allow) in [
+        (Method::PUT, "/api/v1/users".to_owned(), "GET, POST"),
+        (
+            Method::PUT,
+            format!("/api/v1/users/{id}"),
+            "GET, PATCH, DELETE",
+        ),
+        (Method::POST, "/health".to_owned(), "GET"),
+        (Method::DELETE, "/metrics".to_owned(), "GET"),
+    ] {
+        let resp = app.req(method, &path).send().await.unwrap();
+        assert_eq!(resp.status(), 405, "{path}");
+        let mut got: Vec<String> = resp.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(", ")
+            .map(str::to_owned)
+            .collect();
+        got.sort();
+        let mut want: Vec<&str> = allow.split(", ").collect();
+        want.sort_unstable();
+        assert_eq!(got, want, "{path}");
+        let (s, b) = split(resp).await;
+        assert_error(s, &b, 405, "METHOD_NOT_ALLOWED");
+    }
+}
+
+#[tokio::test]
 async fn error_responses_are_json() {
     let app = spawn_app().await;
     let resp = app.req(Method::GET, "/api/v1/nope").send().await.unwrap();

@@ -1,5 +1,6 @@
 use crate::helpers::*;
 use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test]
 async fn health_endpoints_answer_without_a_key() {
@@ -41,6 +42,55 @@ async fn ready_is_503_when_the_database_file_is_gone() {
     // Liveness does not touch the database.
     let (status, _) = send(app.req_as(Method::GET, "/health", None)).await;
     assert_eq!(status, 200);
+}
+
+async fn ready_status(app: &TestApp) -> u16 {
+    let (status, _) = send(app.req_as(Method::GET, "/health/ready", None)).await;
+    status.as_u16()
+}
+
+#[tokio::test]
+async fn writes_stop_while_the_database_path_names_another_file_and_resume_when_it_is_back() {
+    let app = spawn_app().await;
+    let db = app.state.db.path().to_owned();
+    let aside = db.with_extension("aside");
+    let (s, _) = app.post("/api/v1/users", json!({"name": "Before"})).await;
+    assert_eq!(s, 201);
+
+    // Removed (moved away): writes would go to a file nobody opens again.
+    std::fs::rename(&db, &aside).unwrap();
+    let (s, b) = app.post("/api/v1/users", json!({"name": "Lost"})).await;
+    assert_error(s, &b, 503, "DATABASE_UNAVAILABLE");
+    assert_eq!(ready_status(&app).await, 503);
+
+    // Replaced: a copy (a backup, say) put in its place is a different file.
+    std::fs::copy(&aside, &db).unwrap();
+    let (s, b) = app.post("/api/v1/users", json!({"name": "Lost too"})).await;
+    assert_error(s, &b, 503, "DATABASE_UNAVAILABLE");
+    assert_eq!(
+        ready_status(&app).await,
+        503,
+        "ready while writes go elsewhere"
+    );
+
+    // The original back in place: safe again.
+    std::fs::rename(&aside, &db).unwrap();
+    let (s, _) = app.post("/api/v1/users", json!({"name": "After"})).await;
+    assert_eq!(s, 201);
+    assert_eq!(ready_status(&app).await, 200);
+    let (_, users) = app.get("/api/v1/users").await;
+    let mut names: Vec<&str> = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["After", "Before"],
+        "nothing written while the file was away"
+    );
 }
 
 #[tokio::test]

@@ -29,6 +29,7 @@ mod provider_crash;
 mod providers;
 mod rate_limit;
 mod simplefin;
+mod slow_clients;
 mod sync;
 mod teller;
 mod teller_webhooks;
