@@ -218,6 +218,9 @@ async fn later_syncs_overlap_ten_days_and_pending_rows_give_way_to_posted_ones()
     let status = sync_now(&app, &conn).await;
     assert_eq!(status["last_sync"]["status"], "success", "{status}");
     assert_eq!(status["last_sync"]["removed_count"], 1, "{status}");
+    // Rows the overlap sends again unchanged are neither added nor modified.
+    assert_eq!(status["last_sync"]["added_count"], 2, "{status}");
+    assert_eq!(status["last_sync"]["modified_count"], 0, "{status}");
     let windows = bridge.windows();
     assert_eq!(
         windows.len(),

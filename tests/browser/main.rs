@@ -1,5 +1,5 @@
 //! End-to-end tests of the hosted-link page in headless Chromium (Debian's `chromium` and
-//! `chromium-driver`). Run with `cargo test --features browser-tests --test browser`; they
+//! `chromium-driver`). Run with `cargo test --test browser`; they
 //! fail loudly when the browser is missing. Screenshots go to `target/browser-artifacts/`.
 
 #![allow(clippy::unwrap_used)]

@@ -33,24 +33,24 @@ fn apply_rows(conn: &Connection, target: Target, batch: &SyncBatch, now: i64) ->
         upsert_account(conn, target, account, now)?;
     }
     let accounts = account_ids(conn, target.connection_id)?;
-    for t in sync_order(&batch.added) {
-        upsert_transaction(conn, target, &accounts, t, now)?;
-    }
-    for t in &batch.modified {
-        upsert_transaction(conn, target, &accounts, t, now)?;
+    // Counted by what each row really did: providers that resend a window (SimpleFIN's and
+    // Teller's overlap) send rows we already have, which are neither added nor modified.
+    let mut counts = Counts::default();
+    for t in sync_order(&batch.added).into_iter().chain(&batch.modified) {
+        let (merged, retired) = upsert_transaction(conn, target, &accounts, t, now)?;
+        counts.removed += i64::from(retired);
+        match merged {
+            Merged::Inserted => counts.added += 1,
+            Merged::Updated => counts.modified += 1,
+            Merged::Unchanged => {}
+        }
     }
     for external_id in &batch.removed {
-        remove(conn, target.connection_id, external_id, now)?;
+        if remove(conn, target.connection_id, external_id, now)? {
+            counts.removed += 1;
+        }
     }
-    Ok(Counts {
-        added: len(&batch.added),
-        modified: len(&batch.modified),
-        removed: len(&batch.removed),
-    })
-}
-
-fn len<T>(v: &[T]) -> i64 {
-    i64::try_from(v.len()).unwrap_or(i64::MAX)
+    Ok(counts)
 }
 
 /// Inserts or refreshes one account (balances included); returns its id.
@@ -107,23 +107,24 @@ fn account_ids(conn: &Connection, connection_id: Uuid) -> Result<HashMap<String,
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Inserts a transaction, or rewrites it when the provider sends it again.
+/// Inserts a transaction, or rewrites it when the provider sends it again changed; true
+/// with it when this hid the pending row it replaces.
 fn upsert_transaction(
     conn: &Connection,
     target: Target,
     accounts: &HashMap<String, Uuid>,
     t: &ProviderTransaction,
     now: i64,
-) -> Result<()> {
+) -> Result<(Merged, bool)> {
     let account_id = accounts.get(&t.account_external_id).ok_or_else(|| {
         Error::Provider(format!(
             "transaction {} names an unknown account",
             t.external_id
         ))
     })?;
-    let pending_id = match &t.pending_transaction_external_id {
+    let (pending_id, retired) = match &t.pending_transaction_external_id {
         Some(ext) => retire_pending(conn, target.connection_id, ext, now)?,
-        None => None,
+        None => (None, false),
     };
     let row = TxInsert {
         target,
@@ -131,7 +132,7 @@ fn upsert_transaction(
         pending_id,
         now,
     };
-    row.write(conn, t)
+    Ok((row.write(conn, t)?, retired))
 }
 
 struct TxInsert {
@@ -152,7 +153,8 @@ macro_rules! insert_tx {
     };
 }
 
-/// A provider sending a known row again rewrites it (and un-hides it).
+/// A provider sending a known row again rewrites it (and un-hides it) when anything
+/// differs; an identical row is left alone (no row returned).
 const UPSERT_TX: &str = concat!(
     insert_tx!(),
     "
@@ -165,81 +167,110 @@ const UPSERT_TX: &str = concat!(
         category_detailed = excluded.category_detailed,
         payment_channel = excluded.payment_channel, pending = excluded.pending,
         pending_transaction_id = coalesce(excluded.pending_transaction_id, pending_transaction_id),
-        visible = 1, removed_at = NULL, updated_at = excluded.updated_at"
+        visible = 1, removed_at = NULL, updated_at = excluded.updated_at
+    WHERE transactions.visible = 0
+        OR transactions.account_id IS NOT excluded.account_id
+        OR transactions.amount IS NOT excluded.amount
+        OR transactions.iso_currency_code IS NOT excluded.iso_currency_code
+        OR transactions.date IS NOT excluded.date
+        OR transactions.authorized_date IS NOT excluded.authorized_date
+        OR transactions.datetime IS NOT excluded.datetime
+        OR transactions.name IS NOT excluded.name
+        OR transactions.merchant_name IS NOT excluded.merchant_name
+        OR transactions.category_primary IS NOT excluded.category_primary
+        OR transactions.category_detailed IS NOT excluded.category_detailed
+        OR transactions.payment_channel IS NOT excluded.payment_channel
+        OR transactions.pending IS NOT excluded.pending
+        OR (excluded.pending_transaction_id IS NOT NULL
+            AND transactions.pending_transaction_id IS NOT excluded.pending_transaction_id)
+    RETURNING id"
 );
 
 /// An import only adds rows it does not know yet.
 const INSERT_NEW_TX: &str = concat!(
     insert_tx!(),
-    " ON CONFLICT (connection_id, external_id) DO NOTHING"
+    " ON CONFLICT (connection_id, external_id) DO NOTHING RETURNING id"
 );
 
 impl TxInsert {
-    /// Inserts or rewrites the row (sync).
-    fn write(&self, conn: &Connection, t: &ProviderTransaction) -> Result<()> {
-        self.run(conn, t, UPSERT_TX).map(|_| ())
+    /// Inserts the row, or rewrites it when it changed (sync).
+    fn write(&self, conn: &Connection, t: &ProviderTransaction) -> Result<Merged> {
+        self.run(conn, t, UPSERT_TX)
     }
 
     /// Inserts the row unless its `external_id` is known; true if it was inserted.
     fn insert_new(&self, conn: &Connection, t: &ProviderTransaction) -> Result<bool> {
-        Ok(self.run(conn, t, INSERT_NEW_TX)? == 1)
+        Ok(self.run(conn, t, INSERT_NEW_TX)? == Merged::Inserted)
     }
 
-    fn run(&self, conn: &Connection, t: &ProviderTransaction, sql: &str) -> Result<usize> {
+    /// Runs an insert that returns the row's id when it wrote one: the new id for an insert,
+    /// the existing one for an update.
+    fn run(&self, conn: &Connection, t: &ProviderTransaction, sql: &str) -> Result<Merged> {
         let id = crate::ids::new_id();
-        Ok(super::with_short_id(|short_id| {
-            conn.prepare_cached(sql)?.execute(params![
-                id,
-                short_id,
-                self.account_id,
-                self.target.connection_id,
-                self.target.user_id,
-                t.external_id,
-                t.amount,
-                t.iso_currency_code.to_ascii_uppercase(),
-                t.date.to_string(),
-                t.authorized_date.map(|d| d.to_string()),
-                t.datetime.map(jiff::Timestamp::as_second),
-                t.name,
-                t.merchant_name,
-                t.category_primary,
-                t.category_detailed,
-                t.payment_channel,
-                t.pending,
-                self.pending_id,
-                self.now
-            ])
-        })?)
+        let written: Option<Uuid> = super::with_short_id(|short_id| {
+            conn.prepare_cached(sql)?
+                .query_row(
+                    params![
+                        id,
+                        short_id,
+                        self.account_id,
+                        self.target.connection_id,
+                        self.target.user_id,
+                        t.external_id,
+                        t.amount,
+                        t.iso_currency_code.to_ascii_uppercase(),
+                        t.date.to_string(),
+                        t.authorized_date.map(|d| d.to_string()),
+                        t.datetime.map(jiff::Timestamp::as_second),
+                        t.name,
+                        t.merchant_name,
+                        t.category_primary,
+                        t.category_detailed,
+                        t.payment_channel,
+                        t.pending,
+                        self.pending_id,
+                        self.now
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+        })?;
+        Ok(match written {
+            Some(w) if w == id => Merged::Inserted,
+            Some(_) => Merged::Updated,
+            None => Merged::Unchanged,
+        })
     }
 }
 
-/// Hides the pending row a posted row replaces; returns its id for `pending_transaction_id`.
+/// Hides the pending row a posted row replaces; returns its id for `pending_transaction_id`
+/// and whether it was still visible.
 fn retire_pending(
     conn: &Connection,
     connection_id: Uuid,
     external_id: &str,
     now: i64,
-) -> Result<Option<Uuid>> {
+) -> Result<(Option<Uuid>, bool)> {
     let id: Option<Uuid> = conn
         .prepare_cached(
             "SELECT id FROM transactions WHERE connection_id = ?1 AND external_id = ?2",
         )?
         .query_row(params![connection_id, external_id], |r| r.get(0))
         .optional()?;
-    if id.is_some() {
-        remove(conn, connection_id, external_id, now)?;
-    }
-    Ok(id)
+    let hidden = id.is_some() && remove(conn, connection_id, external_id, now)?;
+    Ok((id, hidden))
 }
 
-/// Hides a transaction the provider removed (kept for history, never listed).
-fn remove(conn: &Connection, connection_id: Uuid, external_id: &str, now: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE transactions SET visible = 0, removed_at = ?3, updated_at = ?3
-         WHERE connection_id = ?1 AND external_id = ?2 AND removed_at IS NULL",
-    )?
-    .execute(params![connection_id, external_id, now])?;
-    Ok(())
+/// Hides a transaction the provider removed (kept for history, never listed); false when
+/// there was no such visible row.
+fn remove(conn: &Connection, connection_id: Uuid, external_id: &str, now: i64) -> Result<bool> {
+    let hidden = conn
+        .prepare_cached(
+            "UPDATE transactions SET visible = 0, removed_at = ?3, updated_at = ?3
+             WHERE connection_id = ?1 AND external_id = ?2 AND removed_at IS NULL",
+        )?
+        .execute(params![connection_id, external_id, now])?;
+    Ok(hidden > 0)
 }
 
 /// What merging one imported row did.
