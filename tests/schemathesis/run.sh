@@ -48,7 +48,8 @@ run() {
     # Exceptions per operation, each with its reason, are in schemathesis.toml.
     # One worker: Python 3.11's ast module is not thread-safe and Hypothesis parses source
     # in its workers ("AST constructor recursion depth mismatch").
-    if ! "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" run "$BASE/openapi.json" \
+    # Run from the temp dir: Schemathesis keeps a cache (.schemathesis/) in its working dir.
+    if ! (cd "$DATA" && "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" run "$BASE/openapi.json" \
         --checks all \
         --max-examples "$MAX_EXAMPLES" \
         --header "X-API-Key: $key" \
@@ -56,7 +57,7 @@ run() {
         --seed "${ST_SEED:-1}" \
         --workers 1 \
         --no-color \
-        --request-timeout 30; then
+        --request-timeout 30); then
         echo "--- server log (last 100 lines)" >&2
         tail -n 100 "$DATA/server.log" >&2
         return 1
