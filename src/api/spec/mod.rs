@@ -2,9 +2,9 @@
 //! Every rule here states something the server enforces elsewhere, so that a client (or a
 //! fuzzer reading the document) sees the truth:
 //!
-//! - statuses the middleware and extractors add: 413 on every body-carrying method
-//!   (`middleware::limit_body`), 415 on every operation with a request body, 429 under
-//!   `/api/` (`rate_limit`), 410 and 401 `INVALID_TOKEN` on the link page's calls (a used or
+//! - statuses the middleware and extractors add: 408 and 413 on every body-carrying method
+//!   (`body_limit::limit_body`), 414 everywhere (`middleware::envelope_errors`), 415 on
+//!   every operation with a request body, 429 under `/api/` (`rate_limit`), 410 and 401 `INVALID_TOKEN` on the link page's calls (a used or
 //!   expired token), 502 where the operation calls a provider;
 //! - one example per error status, with that status's own code;
 //! - `additionalProperties: false` on JSON request bodies (`json::JsonBody` refuses unknown

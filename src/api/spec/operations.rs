@@ -40,8 +40,10 @@ pub fn finish_operation(path: &str, method: &str, op: &mut Value) {
     };
     let mut extra: Vec<u16> = Vec::new();
     if matches!(method, "post" | "put" | "patch") {
-        extra.push(413);
+        extra.extend([408, 413]);
     }
+    // `envelope_errors` refuses URIs over 8 KiB on every route.
+    extra.push(414);
     if has_body {
         extra.push(415);
     }
@@ -116,7 +118,9 @@ fn error_response(status: u16, link_page: bool) -> Value {
     let description = match status {
         401 if link_page => "INVALID_TOKEN: no link session has this token",
         410 => "EXPIRED, CONSUMED or GONE: the link session can no longer be used",
+        408 => "REQUEST_TIMEOUT: the body did not arrive within the body timeout",
         413 => "PAYLOAD_TOO_LARGE: the body is over this route's limit",
+        414 => "URI_TOO_LONG: path and query over 8 KiB",
         415 => "UNSUPPORTED_MEDIA_TYPE: send the body with a listed Content-Type",
         429 => "RATE_LIMITED: see Retry-After",
         502 => "PROVIDER_ERROR: the provider failed or refused",
@@ -143,7 +147,15 @@ fn example(status: u16, link_page: bool) -> (&'static str, &'static str) {
         404 => ("NOT_FOUND", "user not found"),
         409 => ("CONFLICT", "a user with this email already exists"),
         410 => ("EXPIRED", "this link has expired"),
+        408 => (
+            "REQUEST_TIMEOUT",
+            "the request body did not arrive in time",
+        ),
         413 => ("PAYLOAD_TOO_LARGE", "request body too large"),
+        414 => (
+            "URI_TOO_LONG",
+            "the request URI is longer than 8192 bytes",
+        ),
         415 => (
             "UNSUPPORTED_MEDIA_TYPE",
             "the client request does not include the `Content-Type` header",
