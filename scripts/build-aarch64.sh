@@ -48,7 +48,10 @@ install_toolchain() {
 build() {
     echo "== building $TARGET with $(/usr/bin/cargo --version)"
     # Debian's cargo must drive Debian's rustc (which has the arm64 std), not a rustup proxy.
+    # jemalloc (the allocator) fixes its page size at build time and a cross build cannot
+    # probe it: 16 KiB pages run on 4 KiB kernels (Pi 3/4) and on the Pi 5's 16 KiB one.
     env -u RUSTUP_TOOLCHAIN -u RUSTC_WRAPPER \
+        JEMALLOC_SYS_WITH_LG_PAGE="${JEMALLOC_SYS_WITH_LG_PAGE:-14}" \
         RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
         CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \

@@ -10,6 +10,11 @@ use clap::{Args, Parser, Subcommand};
 
 mod cli;
 
+/// jemalloc, with its background thread returning freed pages within about a second: glibc's
+/// per-thread arenas kept the pages of a finished import for good (benches/README.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Self-hosted personal-finance data server: one binary, one SQLite file.
 #[derive(Parser)]
 #[command(name = "breadbox", version, about, long_about = None)]

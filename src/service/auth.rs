@@ -176,7 +176,7 @@ impl Authenticator {
     async fn argon_verify(&self, presented: &str, hash: String) -> Result<bool> {
         // The semaphore bounds argon2's CPU under floods; each slot owns one buffer, so
         // memory stays at VERIFY_SLOTS × 19 MiB however many wrong keys arrive.
-        let _permit = self.argon.acquire().await.map_err(Error::internal)?;
+        let permit = self.argon.acquire().await.map_err(Error::internal)?;
         let mut blocks = lock(&self.buffers).pop().unwrap_or_default();
         let presented = presented.to_owned();
         let (ok, blocks) = tokio::task::spawn_blocking(move || {
@@ -184,7 +184,15 @@ impl Authenticator {
             (ok, blocks)
         })
         .await?;
-        lock(&self.buffers).push(blocks);
+        let mut buffers = lock(&self.buffers);
+        buffers.push(blocks);
+        // Under the buffers' lock: with this permit back, every permit free means no verify
+        // runs or waits (a waiter would have been handed it). The last verify of a burst
+        // frees the buffers, so a quiet server does not keep 19 MiB per slot.
+        drop(permit);
+        if self.argon.available_permits() == VERIFY_SLOTS {
+            buffers.clear();
+        }
         Ok(ok)
     }
 
@@ -207,5 +215,34 @@ impl Authenticator {
 
     fn mark_used(&self, id: Uuid) {
         lock(&self.last_used).insert(id, crate::time::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::api_keys;
+
+    /// argon2's 19 MiB buffers are kept only while verifies follow each other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_quiet_authenticator_keeps_no_argon2_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_in(dir.path()).unwrap();
+        let minted = api_keys::prepare("test", Scope::ReadOnly).unwrap();
+        db.write_blocking(|tx| api_keys::store(tx, &minted))
+            .unwrap();
+        let auth = Authenticator::new(db);
+        let wrong = format!("{}{}", &minted.key[..KEY_PREFIX_LEN], "x".repeat(30));
+        let (a, b, c) = tokio::join!(
+            auth.authenticate(&wrong),
+            auth.authenticate(&wrong),
+            auth.authenticate(&minted.key),
+        );
+        assert!(a.is_err() && b.is_err());
+        assert!(c.is_ok());
+        assert!(
+            lock(&auth.buffers).is_empty(),
+            "buffers kept after the burst"
+        );
     }
 }

@@ -201,10 +201,12 @@ impl Db {
     pub fn write_blocking<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.inner.writer);
         self.inner.identity.check(&self.inner.path)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let out = in_transaction(&mut conn, f);
+        // A bulk write's page cache can only be freed once its pages are committed.
+        if let Err(e) = ingest::release_bulk_cache(&conn) {
+            tracing::warn!(error = %e, "could not shrink the writer's page cache");
+        }
+        out
     }
 
     /// Checks that writes would work right now: the path still names the file the server
@@ -272,6 +274,16 @@ pub(crate) fn with_short_id<T>(
             other => return other,
         }
     }
+}
+
+fn in_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 fn reader_count() -> u32 {

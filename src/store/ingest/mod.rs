@@ -9,7 +9,7 @@ use uuid::Uuid;
 mod bulk;
 
 use bulk::sync_order;
-pub use bulk::{bulk_order, with_bulk_cache};
+pub use bulk::{bulk_order, release_bulk_cache, with_bulk_cache};
 
 use crate::error::{Error, Result};
 use crate::providers::types::{ProviderAccount, ProviderTransaction, SyncBatch};
