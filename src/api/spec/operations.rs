@@ -147,15 +147,9 @@ fn example(status: u16, link_page: bool) -> (&'static str, &'static str) {
         404 => ("NOT_FOUND", "user not found"),
         409 => ("CONFLICT", "a user with this email already exists"),
         410 => ("EXPIRED", "this link has expired"),
-        408 => (
-            "REQUEST_TIMEOUT",
-            "the request body did not arrive in time",
-        ),
+        408 => ("REQUEST_TIMEOUT", "the request body did not arrive in time"),
         413 => ("PAYLOAD_TOO_LARGE", "request body too large"),
-        414 => (
-            "URI_TOO_LONG",
-            "the request URI is longer than 8192 bytes",
-        ),
+        414 => ("URI_TOO_LONG", "the request URI is longer than 8192 bytes"),
         415 => (
             "UNSUPPORTED_MEDIA_TYPE",
             "the client request does not include the `Content-Type` header",
