@@ -11,7 +11,7 @@ use crate::state::AppState;
 pub fn build(state: AppState) -> impl Endpoint {
     let service = api::service(state.config.public_url.as_deref());
     let docs = service.swagger_ui();
-    let spec = service.spec_endpoint();
+    let spec = spec_endpoint(api::spec::document(&service));
     let metrics = state
         .config
         .metrics
@@ -45,6 +45,15 @@ pub fn build(state: AppState) -> impl Endpoint {
         .data(metrics)
         .data(allowed)
         .data(state)
+}
+
+/// `GET /openapi.json`: the finished document (`api::spec`), computed once.
+fn spec_endpoint(text: String) -> impl Endpoint {
+    poem::get(poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(text.clone())
+    }))
 }
 
 /// `GET /` → the API docs (a person who types the server's address lands somewhere useful).

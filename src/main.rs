@@ -380,7 +380,9 @@ fn main() -> ExitCode {
             };
             cli::backup::restore(&cli.data_dir, &file, &opts)
         }
-        Command::Openapi => print_stdout(&breadbox::api::service(None).spec()),
+        Command::Openapi => print_stdout(&breadbox::api::spec::document(&breadbox::api::service(
+            None,
+        ))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,18 +27,25 @@ pub struct AccountResponse {
     /// UUID of the household member who owns it.
     pub user_id: String,
     pub name: String,
+    #[oai(nullable)]
     pub official_name: Option<String>,
     #[oai(rename = "type")]
     pub account_type: AccountType,
+    #[oai(nullable)]
     pub subtype: Option<String>,
     /// Last digits of the account number, when the bank gives them.
+    #[oai(nullable)]
     pub mask: Option<String>,
+    #[oai(nullable)]
     pub balance_current: Option<Amount>,
+    #[oai(nullable)]
     pub balance_available: Option<Amount>,
+    #[oai(nullable)]
     pub balance_limit: Option<Amount>,
     /// ISO 4217 code of every balance above.
     pub iso_currency_code: String,
     /// RFC 3339 UTC.
+    #[oai(nullable)]
     pub last_balance_update: Option<String>,
     pub created_at: String,
     pub updated_at: String,

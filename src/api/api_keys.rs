@@ -26,7 +26,9 @@ pub struct ApiKeyResponse {
     /// `bb_` plus the first 8 characters: enough to recognise a key.
     pub key_prefix: String,
     pub scope: Scope,
+    #[oai(nullable)]
     pub last_used_at: Option<String>,
+    #[oai(nullable)]
     pub revoked_at: Option<String>,
     pub created_at: String,
 }
@@ -68,6 +70,7 @@ pub struct CreateApiKeyRequest {
     /// A label for people, 1–200 characters.
     pub name: String,
     /// Default `full_access`.
+    #[oai(nullable)]
     pub scope: Option<Scope>,
 }
 

@@ -27,13 +27,18 @@ pub struct ConnectionResponse {
     pub user_id: String,
     /// `plaid`, `teller`, `simplefin`, `csv` or `demo`.
     pub provider: String,
+    #[oai(nullable)]
     pub institution_id: Option<String>,
+    #[oai(nullable)]
     pub institution_name: Option<String>,
     pub status: ConnectionStatus,
+    #[oai(nullable)]
     pub error_code: Option<String>,
+    #[oai(nullable)]
     pub error_message: Option<String>,
     /// Paused connections skip scheduled syncs.
     pub paused: bool,
+    #[oai(nullable)]
     pub last_synced_at: Option<String>,
     pub account_count: i64,
     pub created_at: String,
@@ -67,6 +72,7 @@ pub struct ConnectionStatusResponse {
     #[oai(flatten)]
     pub connection: ConnectionResponse,
     /// The newest sync log, or `null` before the first sync.
+    #[oai(nullable)]
     pub last_sync: Option<SyncLogResponse>,
 }
 
@@ -87,6 +93,7 @@ pub struct CreateConnectionRequest {
     pub user_id: String,
     /// Provider-specific: demo `{"username"}`, plaid `{"public_token"}`, teller
     /// `{"access_token","enrollment_id","institution_name"}`, simplefin `{"setup_token"}`.
+    #[oai(nullable)]
     pub credentials: Option<serde_json::Value>,
 }
 

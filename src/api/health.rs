@@ -25,6 +25,7 @@ pub struct ReadyResponse {
     pub db: String,
     /// Why the database check failed (present only when `db` is `error`).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub db_error: Option<String>,
     /// `running` or `stopped`.
     pub scheduler: String,
@@ -46,6 +47,7 @@ pub enum ReadyResult {
 pub struct VersionResponse {
     pub version: String,
     /// `null`: not checked (no network lookup unless the operator turns one on).
+    #[oai(nullable)]
     pub update_available: Option<bool>,
 }
 

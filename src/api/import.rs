@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 /// Multipart form: the file plus the same fields as the JSON form.
 #[derive(Debug, Multipart)]
+#[oai(deny_unknown_fields)]
 pub struct CsvImportForm {
     /// The CSV file (≤ 50 MiB).
     pub file: Upload,
@@ -39,19 +40,26 @@ pub struct CsvImportJson {
     /// The file, base64-encoded.
     pub csv_base64: String,
     /// Owner of a new `csv` connection (required unless `connection_id` is given).
+    #[oai(nullable)]
     pub user_id: Option<String>,
     /// Append to this existing `csv` connection.
+    #[oai(nullable)]
     pub connection_id: Option<String>,
     /// Default "CSV Import".
+    #[oai(nullable)]
     pub account_name: Option<String>,
     /// Default `USD`.
+    #[oai(nullable)]
     pub iso_currency_code: Option<String>,
     /// `{date, amount | debit+credit, description, merchant?, category?}`: zero-based column
     /// numbers or header names. Inferred from common header names when absent.
+    #[oai(nullable)]
     pub columns: Option<Value>,
     /// strftime-style, e.g. `%d/%m/%Y`; detected when absent (ambiguous day/month is an error).
+    #[oai(nullable)]
     pub date_format: Option<String>,
     /// Default true: in the file, negative = money out (converted to positive = money out).
+    #[oai(nullable)]
     pub amounts_negative_are_debits: Option<bool>,
 }
 

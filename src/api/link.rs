@@ -22,11 +22,14 @@ pub struct AttemptResponse {
     pub number: u32,
     pub status: AttemptStatus,
     pub provider: String,
+    #[oai(nullable)]
     pub error_code: Option<String>,
+    #[oai(nullable)]
     pub error_message: Option<String>,
     /// UUIDs of connections this attempt added.
     pub connection_ids: Vec<String>,
     pub started_at: String,
+    #[oai(nullable)]
     pub finished_at: Option<String>,
 }
 
@@ -41,6 +44,7 @@ pub struct LinkSessionResponse {
     pub action: LinkAction,
     /// The connection being re-authenticated (relink only).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub connection_id: Option<String>,
     pub single_use: bool,
     /// With `linkId=<session id>` appended; `""` when unset.
@@ -49,14 +53,18 @@ pub struct LinkSessionResponse {
     pub status: LinkSessionStatus,
     /// Present only when `status` is `failed`.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub error_code: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub error_message: Option<String>,
     /// UUIDs of connections added; `[]` until one exists.
     pub result_connection_ids: Vec<String>,
     pub attempts: Vec<AttemptResponse>,
     pub expires_at: String,
+    #[oai(nullable)]
     pub started_at: Option<String>,
+    #[oai(nullable)]
     pub completed_at: Option<String>,
     pub created_at: String,
 }
@@ -125,14 +133,19 @@ pub struct CreateLinkRequest {
     /// UUID or short_id of an existing user.
     pub user_id: String,
     /// `""`/absent: the page shows a picker; else a configured provider name.
+    #[oai(nullable)]
     pub provider: Option<String>,
     /// Default true: the session ends on its first success.
+    #[oai(nullable)]
     pub single_use: Option<bool>,
     /// Absolute `https://`, `http://` or custom-scheme URL to send the browser to afterwards.
+    #[oai(nullable)]
     pub redirect_url: Option<String>,
     /// At most 200 characters, shown on the page.
+    #[oai(nullable)]
     pub label: Option<String>,
     /// 60–86400, default 14400 (4 hours).
+    #[oai(nullable)]
     pub expires_in_seconds: Option<i64>,
 }
 
@@ -140,8 +153,11 @@ pub struct CreateLinkRequest {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RelinkRequest {
+    #[oai(nullable)]
     pub redirect_url: Option<String>,
+    #[oai(nullable)]
     pub label: Option<String>,
+    #[oai(nullable)]
     pub expires_in_seconds: Option<i64>,
 }
 

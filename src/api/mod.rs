@@ -21,6 +21,7 @@ pub mod money;
 pub mod pagination;
 pub mod providers;
 pub mod rate_limit;
+pub mod spec;
 pub mod sync;
 pub mod transactions;
 pub mod users;

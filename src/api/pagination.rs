@@ -19,6 +19,7 @@ pub const MAX_LIMIT: u32 = 500;
 #[derive(Debug, Clone, Object)]
 pub struct Pagination {
     /// Pass back as `?cursor=` for the next page; `null` on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
     /// Whether another page follows.
     pub has_more: bool,

@@ -6,6 +6,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
 use super::auth::ApiKeyAuth;
+use super::error::ApiError;
 use crate::state::AppState;
 
 /// A provider the binary knows.
@@ -39,8 +40,12 @@ impl ProvidersApi {
         method = "get",
         operation_id = "providers.list"
     )]
-    async fn list(&self, state: Data<&AppState>, _auth: ApiKeyAuth) -> Json<ProviderList> {
-        Json(list_body(&state))
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: ApiKeyAuth,
+    ) -> Result<Json<ProviderList>, ApiError> {
+        Ok(Json(list_body(&state)))
     }
 }
 

@@ -29,9 +29,12 @@ pub struct SyncLogResponse {
     pub added_count: i64,
     pub modified_count: i64,
     pub removed_count: i64,
+    #[oai(nullable)]
     pub error_message: Option<String>,
     pub started_at: String,
+    #[oai(nullable)]
     pub completed_at: Option<String>,
+    #[oai(nullable)]
     pub duration_ms: Option<i64>,
 }
 
@@ -116,6 +119,7 @@ pub enum BulkSyncTriggered {
 #[oai(deny_unknown_fields)]
 pub struct SyncRequestBody {
     /// One connection (UUID or short_id); absent = every active connection.
+    #[oai(nullable)]
     pub connection_id: Option<String>,
 }
 

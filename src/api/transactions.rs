@@ -39,16 +39,23 @@ pub struct TransactionResponse {
     /// Posting date, `YYYY-MM-DD`.
     pub date: String,
     /// `YYYY-MM-DD`.
+    #[oai(nullable)]
     pub authorized_date: Option<String>,
     /// RFC 3339 UTC, when the bank gives a time.
+    #[oai(nullable)]
     pub datetime: Option<String>,
     pub name: String,
+    #[oai(nullable)]
     pub merchant_name: Option<String>,
+    #[oai(nullable)]
     pub category_primary: Option<String>,
+    #[oai(nullable)]
     pub category_detailed: Option<String>,
+    #[oai(nullable)]
     pub payment_channel: Option<String>,
     pub pending: bool,
     /// UUID of the pending transaction this posted one replaced.
+    #[oai(nullable)]
     pub pending_transaction_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -98,9 +105,11 @@ pub struct TransactionCount {
 pub struct SummaryGroup {
     /// `YYYY-MM` (month), the week's Monday `YYYY-MM-DD` (week) or `YYYY-MM-DD` (day).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub period: Option<String>,
     /// `category_primary`; `null` groups the uncategorised rows.
     #[oai(skip_serializing_if = "MaybeUndefined::is_undefined")]
+    #[oai(nullable)]
     pub category: MaybeUndefined<String>,
     pub iso_currency_code: String,
     /// Sum of `amount` in `iso_currency_code`.

@@ -24,6 +24,7 @@ pub struct UserResponse {
     /// 8-character alternative id, usable in paths.
     pub short_id: String,
     pub name: String,
+    #[oai(nullable)]
     pub email: Option<String>,
     /// RFC 3339 UTC.
     pub created_at: String,
@@ -57,6 +58,7 @@ pub struct CreateUserRequest {
     /// 1–200 characters after trimming.
     pub name: String,
     /// Unique across users when set.
+    #[oai(nullable)]
     pub email: Option<String>,
 }
 
@@ -73,7 +75,9 @@ impl poem_openapi::types::Example for CreateUserRequest {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[oai(nullable)]
     pub name: Option<String>,
+    #[oai(nullable)]
     pub email: MaybeUndefined<String>,
 }
 

@@ -63,6 +63,8 @@ fn convert_object(m: Map<String, Value>) -> Map<String, Value> {
     for (key, value) in m {
         let value = match (key.as_str(), value) {
             ("$ref", Value::String(r)) => Value::String(r.replace(OPENAPI_REF, JSON_SCHEMA_REF)),
+            // OpenAPI 3.0's keyword; JSON Schema says it with the type (`nullable` below).
+            ("nullable", _) => continue,
             ("example", v) => {
                 out.insert("examples".into(), json!([v]));
                 continue;

@@ -29,7 +29,7 @@ pub fn valid_name(name: &str) -> Result<String> {
 /// Trims and checks an email address (a plausible `local@domain`, at most 254 characters).
 pub fn valid_email(email: &str) -> Result<String> {
     let email = email.trim();
-    let plausible = email.len() <= 254
+    let plausible = email.chars().count() <= 254
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

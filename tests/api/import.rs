@@ -128,6 +128,31 @@ async fn identical_twins_in_one_file_both_stay() {
 }
 
 #[tokio::test]
+async fn multipart_parts_the_form_does_not_have_are_refused() {
+    // The document closes the form (additionalProperties: false); the server agrees.
+    let app = spawn_app().await;
+    let user = app.create_user("U").await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"date,amount,description\n".to_vec())
+                .file_name("a.csv"),
+        )
+        .text("user_id", user["id"].as_str().unwrap().to_owned())
+        .text("colums", "{}");
+    let (s, r) = send(
+        app.req(Method::POST, "/api/v1/connections/csv/import")
+            .multipart(form),
+    )
+    .await;
+    assert_error(s, &r, 422, "VALIDATION_ERROR");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("colums"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
 async fn multipart_upload_with_semicolons_debit_credit_and_explicit_date_format() {
     let app = spawn_app().await;
     let user = app.create_user("U").await;

@@ -222,5 +222,5 @@ async fn the_page_offers_configured_on_page_sources_and_their_flow() {
         None,
     ))
     .await;
-    assert_error(s, &b, 400, "INVALID_PARAMETER");
+    assert_error(s, &b, 404, "NOT_FOUND");
 }

@@ -43,8 +43,10 @@ pub struct PageSession {
     /// How many connections this session has added so far.
     pub connections_added: u32,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub error_code: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub error_message: Option<String>,
     pub expires_at: String,
 }
@@ -77,11 +79,14 @@ pub struct FlowResponse {
     pub fields: Vec<FlowField>,
     /// Where a person gets what the form asks for.
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub help_url: Option<String>,
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub script_url: Option<String>,
     /// The provider's configuration for its script (e.g. a link token).
     #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable)]
     pub config: Option<serde_json::Value>,
 }
 
@@ -90,6 +95,7 @@ pub struct FlowResponse {
 #[oai(deny_unknown_fields)]
 pub struct FinishRequest {
     pub provider: String,
+    #[oai(nullable)]
     pub credentials: Option<serde_json::Value>,
 }
 
@@ -97,6 +103,7 @@ pub struct FinishRequest {
 #[derive(Debug, Object)]
 pub struct PageAccount {
     pub name: String,
+    #[oai(nullable)]
     pub mask: Option<String>,
     #[oai(rename = "type")]
     pub account_type: AccountType,
@@ -107,6 +114,7 @@ pub struct PageAccount {
 #[derive(Debug, Object)]
 pub struct FinishResponse {
     pub connection_id: String,
+    #[oai(nullable)]
     pub institution_name: Option<String>,
     pub accounts: Vec<PageAccount>,
     pub session: PageSession,
@@ -116,7 +124,9 @@ pub struct FinishResponse {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct FailRequest {
+    #[oai(nullable)]
     pub code: Option<String>,
+    #[oai(nullable)]
     pub message: Option<String>,
 }
 

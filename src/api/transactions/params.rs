@@ -130,6 +130,17 @@ fn amount(name: &str, raw: Option<String>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = present(raw) else {
         return Ok(None);
     };
+    // The documented pattern: no padding, at most 12 significant integer digits.
+    let digits = raw
+        .trim_start_matches(['+', '-'])
+        .split('.')
+        .next()
+        .unwrap_or_default();
+    if raw.trim() != raw || digits.trim_start_matches('0').len() > 12 {
+        return Err(invalid(format!(
+            "{name}: must be a plain decimal number like -12.50, at most 12 integer digits"
+        )));
+    }
     parse_minor(&raw, MILLI_DIGITS).map(Some).map_err(|e| {
         let why = match e {
             AmountError::NotANumber => "must be a plain decimal number like -12.50".to_owned(),
@@ -219,6 +230,14 @@ mod tests {
         assert_eq!(amount("a", Some("4.5".into())).unwrap(), Some(4_500));
         assert_eq!(amount("a", Some("0.001".into())).unwrap(), Some(1));
         for bad in ["1e3", "0.0001", "NaN", "12,50", "--1"] {
+            assert!(amount("a", Some(bad.into())).is_err(), "{bad}");
+        }
+        // What the OpenAPI pattern says: no padding, at most 12 significant integer digits.
+        assert_eq!(
+            amount("a", Some("000999999999999.5".into())).unwrap(),
+            Some(999_999_999_999_500)
+        );
+        for bad in [" 5", "5 ", "1000000000000", "-1000000000000.0"] {
             assert!(amount("a", Some(bad.into())).is_err(), "{bad}");
         }
         let p = FilterParams {

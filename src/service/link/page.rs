@@ -66,7 +66,7 @@ fn page_provider(state: &AppState, row: &SessionRow, name: &str) -> Result<Arc<d
         .providers
         .get(name)
         .filter(|p| p.info().on_page)
-        .ok_or_else(|| Error::InvalidParameter(format!("provider `{name}` is not available here")))
+        .ok_or(Error::NotFound("provider"))
 }
 
 /// For a relink session: the connection's stored secret and provider-side id.
