@@ -26,7 +26,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         .at("/openapi.json", spec)
         .at("/link/return", poem::get(link_page::resume))
         .at("/link/:token", poem::get(link_page::page))
-        .at("/mcp", crate::mcp::endpoint(&state))
+        .at("/mcp", crate::api::mcp::endpoint(&state))
         .nest("/docs", docs)
         .nest("/", service)
         .around(docs_at_root)

@@ -14,7 +14,6 @@ pub mod ids;
 pub mod import;
 pub mod keys;
 pub mod link;
-pub mod mcp;
 pub mod money;
 mod mutex;
 pub mod providers;

@@ -440,7 +440,7 @@ fn mcp(args: &McpArgs) -> anyhow::Result<()> {
     let key = std::env::var("BREADBOX_API_KEY")
         .map_err(|_| anyhow::anyhow!("set BREADBOX_API_KEY to an API key (bb_…)"))?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(breadbox::mcp::bridge::run(&args.server, key.trim()))
+    runtime.block_on(breadbox::api::mcp::bridge::run(&args.server, key.trim()))
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).

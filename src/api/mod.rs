@@ -15,6 +15,7 @@ pub mod import;
 pub mod json;
 pub mod link;
 pub mod link_page;
+pub mod mcp;
 pub mod metrics;
 pub mod middleware;
 pub mod money;
