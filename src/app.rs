@@ -11,12 +11,14 @@ use crate::state::AppState;
 pub fn build(state: AppState) -> impl Endpoint {
     let service = api::service(state.config.public_url.as_deref());
     let docs = service.swagger_ui();
-    let spec = spec_endpoint(api::spec::document(&service));
+    // Generated once: the served document, the metrics' route list and `Allow` all read it.
+    let generated = service.spec();
+    let spec = spec_endpoint(api::spec::finished(&generated));
     let metrics = state
         .config
         .metrics
-        .then(|| metrics::Metrics::new(&service.spec()));
-    let allowed = allow::AllowedMethods::from_spec(&service.spec());
+        .then(|| metrics::Metrics::new(&generated));
+    let allowed = allow::AllowedMethods::from_spec(&generated);
     let gzip = GzipCache::default();
     let (gzip_docs, gzip_spec) = (gzip.clone(), gzip);
     let docs = docs.around(move |ep, req| gzip_docs.clone().serve(ep, req));

@@ -33,7 +33,13 @@ fn is_request_schema(name: &str) -> bool {
 /// The finished document as JSON text.
 #[must_use]
 pub fn document(service: &Service) -> String {
-    let mut doc: Value = serde_json::from_str(&service.spec()).expect("poem-openapi emits JSON");
+    finished(&service.spec())
+}
+
+/// The finished document for poem-openapi's generated one (JSON text).
+#[must_use]
+pub fn finished(generated: &str) -> String {
+    let mut doc: Value = serde_json::from_str(generated).expect("poem-openapi emits JSON");
     finish(&mut doc);
     serde_json::to_string_pretty(&doc).expect("a JSON value serialises")
 }
