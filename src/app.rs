@@ -3,33 +3,26 @@
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Route};
 
-use crate::api::compress::GzipCache;
+use crate::api::docs::Docs;
 use crate::api::{self, allow, body_limit, link_page, metrics, middleware, rate_limit};
 use crate::state::AppState;
 
 /// Builds the whole HTTP application.
 pub fn build(state: AppState) -> impl Endpoint {
     let service = api::service(state.config.public_url.as_deref());
-    let docs = service.swagger_ui();
-    // Generated once: the served document, the metrics' route list and `Allow` all read it.
-    let generated = service.spec();
-    let spec = spec_endpoint(api::spec::finished(&generated));
+    // The docs page, the served document and `Allow`'s route table are built on first use.
+    let docs = Docs::new(state.config.public_url.clone());
     let metrics = state
         .config
         .metrics
-        .then(|| metrics::Metrics::new(&generated));
-    let allowed = allow::AllowedMethods::from_spec(&generated);
-    let gzip = GzipCache::default();
-    let (gzip_docs, gzip_spec) = (gzip.clone(), gzip);
-    let docs = docs.around(move |ep, req| gzip_docs.clone().serve(ep, req));
-    let spec = spec.around(move |ep, req| gzip_spec.clone().serve(ep, req));
+        .then(|| metrics::Metrics::new(&service.spec()));
     Route::new()
         .at("/metrics", poem::get(metrics::endpoint))
-        .at("/openapi.json", spec)
+        .at("/openapi.json", docs.spec())
         .at("/link/return", poem::get(link_page::resume))
         .at("/link/:token", poem::get(link_page::page))
         .at("/mcp", crate::api::mcp::endpoint(&state))
-        .nest("/docs", docs)
+        .nest("/docs", Route::new().at("/", docs.page()))
         .nest("/", service)
         .around(docs_at_root)
         .around(rate_limit::limit_requests)
@@ -45,17 +38,8 @@ pub fn build(state: AppState) -> impl Endpoint {
         .around(metrics::record)
         .around(middleware::log_requests)
         .data(metrics)
-        .data(allowed)
+        .data(docs)
         .data(state)
-}
-
-/// `GET /openapi.json`: the finished document (`api::spec`), computed once.
-fn spec_endpoint(text: String) -> impl Endpoint {
-    poem::get(poem::endpoint::make_sync(move |_| {
-        poem::Response::builder()
-            .content_type("application/json; charset=utf-8")
-            .body(text.clone())
-    }))
 }
 
 /// `GET /` → the API docs (a person who types the server's address lands somewhere useful).

@@ -5,9 +5,12 @@
 use poem::http::{HeaderValue, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+use super::docs::Docs;
+
 /// Routes served outside the OpenAPI document, with their methods.
-const OUTSIDE_THE_SPEC: [(&str, &str); 5] = [
+const OUTSIDE_THE_SPEC: [(&str, &str); 6] = [
     ("/metrics", "GET"),
+    ("/docs", "GET"),
     ("/openapi.json", "GET"),
     ("/link/return", "GET"),
     ("/link/{token}", "GET"),
@@ -75,17 +78,22 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Adds `Allow` to a 405 answer.
+/// Adds `Allow` to a 405 answer (the route table is built on the first one).
 pub async fn allow_header<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let allow = req
-        .data::<AllowedMethods>()
-        .and_then(|a| a.for_path(req.uri().path()))
-        .and_then(|m| HeaderValue::from_str(m).ok());
+    let docs = req.data::<Docs>().cloned();
+    let path = req.uri().path().to_owned();
     let mut resp = next.call(req).await.map(IntoResponse::into_response)?;
-    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
-        && let Some(allow) = allow
-    {
-        resp.headers_mut().insert("allow", allow);
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return Ok(resp);
+    }
+    if let Some(docs) = docs {
+        let allowed = docs.allowed().await?;
+        if let Some(allow) = allowed
+            .for_path(&path)
+            .and_then(|m| HeaderValue::from_str(m).ok())
+        {
+            resp.headers_mut().insert("allow", allow);
+        }
     }
     Ok(resp)
 }

@@ -27,6 +27,8 @@ async fn a_wrong_method_names_the_allowed_ones() {
         ),
         (Method::POST, "/health".to_owned(), "GET"),
         (Method::DELETE, "/metrics".to_owned(), "GET"),
+        (Method::POST, "/docs".to_owned(), "GET"),
+        (Method::POST, "/openapi.json".to_owned(), "GET"),
     ] {
         let resp = app.req(method, &path).send().await.unwrap();
         assert_eq!(resp.status(), 405, "{path}");
