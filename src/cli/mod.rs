@@ -1,6 +1,7 @@
 //! One-shot CLI commands that work on the database directly (no server needed).
 
 pub mod backup;
+pub mod provider_args;
 
 use std::path::Path;
 
