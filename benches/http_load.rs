@@ -4,7 +4,7 @@
 //! keep-alive clients for D seconds each, and prints requests/s and their ratio.
 //!
 //! Run: `cargo bench --bench http_load` (env: BENCH_ROUNDS=7, BENCH_SECS=2 per endpoint and
-//! round, BENCH_CONCURRENCY=32). Rounds alternate the endpoints; medians are reported.
+//! round, BENCH_CONCURRENCY=32, BENCH_BINARY to run another build). Rounds alternate the endpoints; medians are reported.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,9 +51,15 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The binary under test: this build's, or `BENCH_BINARY` (to compare builds side by side).
+fn breadbox_binary() -> String {
+    std::env::var("BENCH_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_breadbox").to_owned())
+}
+
 /// Mints a key and a user offline with the real binary, then starts `breadbox serve`.
 fn start_server(data: &std::path::Path, port: u16) -> (std::process::Child, String, String) {
-    let bin = env!("CARGO_BIN_EXE_breadbox");
+    let bin = breadbox_binary();
+    let bin = bin.as_str();
     let cli = |args: &[&str]| {
         let out = std::process::Command::new(bin)
             .args(args)

@@ -10,9 +10,10 @@
 //!    summaries and hosted-link polls for 60 s (target ≤ 64 MiB), and idle afterwards.
 //!
 //! Run: `cargo bench --bench memory` (env: BENCH_SECS=60, BENCH_CONCURRENCY=64,
-//! BENCH_ROWS=50000, BENCH_FLOOD=3000, BENCH_FLOOD_CONCURRENCY=32; extra environment for
-//! the server, e.g. MALLOC_ARENA_MAX=2, is passed through). The server runs with the same
-//! defaults as `breadbox serve`, without the per-key rate limit.
+//! BENCH_ROWS=50000, BENCH_FLOOD=3000, BENCH_FLOOD_CONCURRENCY=32, BENCH_BINARY to measure
+//! another build; extra environment for the server, e.g. MALLOC_CONF, is passed through).
+//! The server runs with the same defaults as `breadbox serve`, without the per-key rate
+//! limit.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -58,8 +59,13 @@ fn report(label: &str, kib: u64, target_kib: u64, extra: &str) {
     );
 }
 
+/// The binary under test: this build's, or `BENCH_BINARY` (to compare builds side by side).
+fn breadbox_binary() -> String {
+    std::env::var("BENCH_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_breadbox").to_owned())
+}
+
 fn cli(data: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_breadbox"))
+    let out = std::process::Command::new(breadbox_binary())
         .args(args)
         .env("BREADBOX_DATA_DIR", data)
         .output()
@@ -315,7 +321,7 @@ fn main() {
         .local_addr()
         .expect("addr")
         .port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_breadbox"))
+    let mut server = std::process::Command::new(breadbox_binary())
         .args([
             "serve",
             "--demo",
