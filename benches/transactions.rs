@@ -5,7 +5,7 @@
 //! count and summary. Prints median / p95 per case and the server's RSS.
 //!
 //! Run: `cargo bench --bench transactions` (env: BENCH_ROWS=1000000, BENCH_ITERS=200,
-//! BENCH_DEEP_PAGES=5000).
+//! BENCH_DEEP_PAGES=5000, BENCH_BINARY to run another build on the same data).
 
 #[path = "transactions/fill.rs"]
 mod fill;
@@ -40,7 +40,10 @@ impl Server {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_breadbox"))
+        // `BENCH_BINARY` runs another build on the same data, to compare builds.
+        let bin = std::env::var("BENCH_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_breadbox").to_owned());
+        let child = Command::new(bin)
             .args(["serve", "--rate-limit-rpm", "0", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
