@@ -4,19 +4,19 @@
 //! Both are built on first request, not at start-up: a server nobody browses never holds them
 //! (together with the document generation they were 4.7 MiB of an idle server's 24 MiB;
 //! `benches/README.md`, "Memory"). Once built each is kept only gzip-compressed, about a
-//! sixth of its size; clients that accept gzip get those bytes, others get them inflated for
-//! their request. `Allow` (`api::allow`) reads its route table from the same document, also
+//! sixth of its size; clients that accept gzip get those bytes, others get them inflated as
+//! the response streams out (64 KiB at a time, so a crowd of them holds no copies). `Allow` (`api::allow`) reads its route table from the same document, also
 //! built on first need. The building runs on the blocking pool, never on the async threads.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use poem::http::{HeaderValue, header};
-use poem::{Endpoint, Request, Response};
+use poem::{Body, Endpoint, Request, Response};
 use tokio::sync::OnceCell;
 
 use super::allow::AllowedMethods;
@@ -112,12 +112,23 @@ fn gzip(plain: &[u8]) -> poem::Result<Vec<u8>> {
         .map_err(poem::error::InternalServerError)
 }
 
-fn gunzip(packed: &[u8]) -> poem::Result<Vec<u8>> {
-    let mut plain = Vec::with_capacity(packed.len() * 6);
-    GzDecoder::new(packed)
-        .read_to_end(&mut plain)
-        .map_err(poem::error::InternalServerError)?;
-    Ok(plain)
+/// The plain bytes of `packed`, inflated chunk by chunk as the body is sent.
+fn inflated(packed: Bytes) -> Body {
+    const CHUNK: usize = 64 * 1024;
+    let reader = GzDecoder::new(packed.reader());
+    let chunks = futures_util::stream::unfold(Some(reader), |reader| async move {
+        let mut reader = reader?;
+        let mut chunk = vec![0; CHUNK];
+        match reader.read(&mut chunk) {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok(Bytes::from(chunk)), Some(reader)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    Body::from_bytes_stream(chunks)
 }
 
 fn accepts_gzip(req: &Request) -> bool {
@@ -148,8 +159,7 @@ impl Endpoint for Serve {
             resp.headers_mut().insert(header::CONTENT_ENCODING, gz);
             resp
         } else {
-            let plain = blocking(move || gunzip(&packed)).await??;
-            Response::builder().body(plain)
+            Response::builder().body(inflated(packed))
         };
         let headers = resp.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -162,12 +172,25 @@ impl Endpoint for Serve {
 mod tests {
     use super::*;
 
-    #[test]
-    fn gzip_round_trips() {
-        let text = "breadbox ".repeat(1000);
+    #[tokio::test]
+    async fn gzip_round_trips_through_the_streamed_body() {
+        // Several chunks, and a last one that is not full.
+        let text = (0..40_000)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
         let packed = gzip(text.as_bytes()).unwrap();
-        assert!(packed.len() * 10 < text.len());
-        assert_eq!(gunzip(&packed).unwrap(), text.as_bytes());
+        assert!(packed.len() < text.len());
+        let plain = inflated(Bytes::from(packed)).into_vec().await.unwrap();
+        assert_eq!(plain, text.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stream_fails_instead_of_ending_short() {
+        let mut packed = gzip("breadbox ".repeat(10_000).as_bytes()).unwrap();
+        let middle = packed.len() / 2;
+        packed[middle] ^= 0xff;
+        assert!(inflated(Bytes::from(packed)).into_vec().await.is_err());
     }
 
     #[test]
