@@ -29,13 +29,16 @@ pub struct Pagination {
 
 /// Checks `limit` (default 100, 1–500).
 pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
+    limit_within(requested, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// Checks a requested page size against `1..=max`; absent means `default`.
+pub fn limit_within(requested: Option<i64>, default: u32, max: u32) -> Result<u32, ApiError> {
     match requested {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=i64::from(MAX_LIMIT)).contains(&n) => {
-            Ok(u32::try_from(n).unwrap_or(DEFAULT_LIMIT))
-        }
+        None => Ok(default),
+        Some(n) if (1..=i64::from(max)).contains(&n) => Ok(u32::try_from(n).unwrap_or(default)),
         Some(_) => Err(ApiError::invalid_parameter(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
+            "limit must be between 1 and {max}"
         ))),
     }
 }

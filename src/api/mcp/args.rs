@@ -27,15 +27,7 @@ pub fn decode<T: DeserializeOwned>(args: Option<JsonObject>) -> Result<T, ApiErr
 
 /// Checks `limit` (default 25, 1–100).
 pub fn limit(requested: Option<i64>) -> Result<u32, ApiError> {
-    match requested {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=i64::from(MAX_LIMIT)).contains(&n) => {
-            Ok(u32::try_from(n).unwrap_or(DEFAULT_LIMIT))
-        }
-        Some(_) => Err(ApiError::invalid_parameter(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        ))),
-    }
+    crate::api::pagination::limit_within(requested, DEFAULT_LIMIT, MAX_LIMIT)
 }
 
 /// An exact decimal given as a JSON number or a string (`-25.50`); never through a float.
